@@ -1,0 +1,61 @@
+//! The deployment flow's footprint in the store: AppContexts keyed by instance id.
+//!
+//! An AppContext lives under `/emco/context/<id>/` (emco-api.md 5.4). The REST layer needs
+//! two things from it even before any deployment runs: whether a DIG's contexts have finished
+//! terminating (delete guard) and how to remove them with the DIG.
+
+use emco_store::Op;
+
+use crate::http::error::ApiError;
+use crate::http::service::Ctx;
+use crate::state::StateInfo;
+
+pub fn context_prefix(id: &str) -> String {
+    format!("/emco/context/{id}/")
+}
+
+pub fn context_status_key(id: &str) -> String {
+    format!("/emco/context/{id}/status/")
+}
+
+/// Reads an AppContext's status (`Instantiating`, `Terminated`, ...), if it has one.
+pub async fn context_status(ctx: &Ctx, id: &str) -> Result<Option<String>, ApiError> {
+    let Some(kv) = ctx.store.get(&context_status_key(id)).await? else {
+        return Ok(None);
+    };
+    let value: serde_json::Value = serde_json::from_slice(&kv.value).unwrap_or_default();
+    Ok(value["Status"].as_str().map(str::to_string))
+}
+
+/// A terminated DIG may be deleted only once its AppContext finished terminating.
+pub async fn guard_dig_delete(ctx: &Ctx, _item: &str, state: &StateInfo) -> Result<(), ApiError> {
+    if !matches!(state.current_state(), "Terminated" | "TerminateStopped") {
+        return Ok(());
+    }
+    let instance = state.current().map(|a| a.instance.clone()).unwrap_or_default();
+    if instance.is_empty() {
+        return Ok(());
+    }
+    match context_status(ctx, &instance).await?.as_deref() {
+        None | Some("Terminated") | Some("TerminateFailed") => Ok(()),
+        Some(_) => Err(ApiError::conflict(
+            "DeploymentIntentGroup has not finished terminating; delete it when its status is Terminated",
+        )),
+    }
+}
+
+/// Deleting a DIG deletes every AppContext of its history in the same transaction.
+pub async fn dig_delete_ops(_ctx: &Ctx, _item: &str, state: &StateInfo) -> Result<Vec<Op>, ApiError> {
+    let mut ids: Vec<&str> = state
+        .actions
+        .iter()
+        .map(|a| a.instance.as_str())
+        .filter(|i| !i.is_empty())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids
+        .into_iter()
+        .map(|id| Op::DeletePrefix { prefix: context_prefix(id) })
+        .collect())
+}

@@ -1,0 +1,115 @@
+//! Serving one service over HTTP: the `/v2` API, `/metrics`, `/healthz`, clean shutdown.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+use super::error::plain_text;
+use super::metrics::{self, Metrics};
+use super::request::Request;
+use super::service::{Ctx, Routes, dispatch, sweep_idempotency};
+
+struct App {
+    ctx: Ctx,
+    routes: Routes,
+}
+
+async fn api(State(app): State<Arc<App>>, request: axum::extract::Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Some(path) = parts.uri.path().strip_prefix("/v2/") else {
+        return plain_text(StatusCode::NOT_FOUND, super::error::text::PAGE_NOT_FOUND);
+    };
+    let limit = app.ctx.max_upload + 1024 * 1024;
+    let bytes = match axum::body::to_bytes(Body::new(body), limit).await {
+        Ok(b) => b,
+        Err(_) => {
+            return plain_text(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &format!("File Size Exceeds {} MB", app.ctx.max_upload / (1024 * 1024)),
+            );
+        }
+    };
+    let req = Request::new(parts.method, path, parts.uri.query().unwrap_or(""), parts.headers, bytes);
+    dispatch(&app.ctx, &app.routes, req).await
+}
+
+/// Binds `listen` and serves until `shutdown` resolves; writes the bound address to
+/// `addr_file` (atomically) once accepting, so scripts can use port 0.
+pub async fn serve(
+    ctx: Ctx,
+    routes: Routes,
+    listen: SocketAddr,
+    addr_file: Option<&Path>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(service = ctx.service, %addr, "listening");
+    if let Some(path) = addr_file {
+        write_atomic(path, &addr.to_string())?;
+    }
+    let metrics = Metrics::new(ctx.service);
+    let sweeper = tokio::spawn(sweep_forever(ctx.clone()));
+    let app = Arc::new(App { ctx, routes });
+    let metrics_for_route = metrics.clone();
+    let router = Router::new()
+        .route("/metrics", get(move || async move { metrics_for_route.encode() }))
+        .route("/healthz", get(|| async { (StatusCode::OK, "ok\n").into_response() }))
+        .fallback(api)
+        .with_state(app)
+        .layer(axum::middleware::from_fn_with_state(metrics, metrics::record));
+    let result = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
+    sweeper.abort();
+    result.context("serving HTTP")
+}
+
+async fn sweep_forever(ctx: Ctx) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        if let Err(err) = sweep_idempotency(ctx.store.as_ref(), ctx.service).await {
+            tracing::warn!(%err, "idempotency sweep failed");
+        }
+    }
+}
+
+/// Writes `contents` to `path` via a temporary file and a rename, so readers never see a
+/// partial file.
+pub fn write_atomic(path: &Path, contents: &str) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, contents).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

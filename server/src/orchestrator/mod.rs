@@ -1,0 +1,41 @@
+//! The orchestrator service (port 9015): composite applications, their profiles and intents,
+//! the controller registry, and DIG lifecycle and status.
+
+pub mod hooks;
+pub mod kinds;
+pub mod lifecycle;
+
+use std::sync::Arc;
+
+use axum::http::Method;
+
+use crate::http::service::Routes;
+use crate::resources::path::Pattern;
+use crate::resources::register;
+
+pub fn routes() -> Routes {
+    let mut routes = Routes::default();
+    for kind in kinds::kinds() {
+        register(&mut routes, kind);
+    }
+    let dig = Pattern::parse(kinds::DIG);
+    routes.add(dig.join("approve"), "dig_approve", Method::POST, Arc::new(lifecycle::Approve));
+    // EMCO's query routes carry a trailing slash: `.../app-intents/?app=` and `.../intents/?intent=`.
+    register_trailing(&mut routes, &format!("{}/generic-placement-intents/{{genericPlacementIntent}}/app-intents", kinds::DIG));
+    register_trailing(&mut routes, &format!("{}/intents", kinds::DIG));
+    routes
+}
+
+/// Serves `<collection>/` with the collection's GET (its hooks answer the query forms).
+fn register_trailing(routes: &mut Routes, collection: &str) {
+    let pattern = Pattern::parse(collection);
+    let found = routes.routes.iter().find(|r| r.pattern == pattern).and_then(|r| {
+        r.handlers
+            .iter()
+            .find(|(m, _, _)| *m == Method::GET)
+            .map(|(_, op, h)| (op.clone(), h.clone()))
+    });
+    if let Some((op, handler)) = found {
+        routes.add(Pattern::parse(&format!("{collection}/")), &op, Method::GET, handler);
+    }
+}

@@ -1,0 +1,172 @@
+//! Test support: real `emco-server` processes on loopback with a temp store, and the
+//! `emcoctl` binary built in the same target directory.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A binary of this workspace, next to `emco-server` in the target directory.
+pub fn workspace_bin(name: &str) -> PathBuf {
+    let server = PathBuf::from(env!("CARGO_BIN_EXE_emco-server"));
+    let path = server.with_file_name(name);
+    assert!(
+        path.exists(),
+        "{} is not built: run `cargo build --workspace --bins` (or `cargo test --workspace`) first",
+        path.display()
+    );
+    path
+}
+
+/// Polls `check` until it returns Some, or panics after `timeout` naming `what`.
+pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// One running service process.
+pub struct Proc {
+    pub service: String,
+    pub addr: String,
+    child: Option<Child>,
+    store: String,
+    dir: PathBuf,
+    extra_env: Vec<(String, String)>,
+}
+
+impl Proc {
+    /// Starts `service` on `listen` (use `127.0.0.1:0` for a free port).
+    pub fn start(service: &str, store: &str, dir: &Path, listen: &str, env: &[(&str, &str)]) -> Proc {
+        let mut p = Proc {
+            service: service.to_string(),
+            addr: String::new(),
+            child: None,
+            store: store.to_string(),
+            dir: dir.to_path_buf(),
+            extra_env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        };
+        p.spawn(listen);
+        p
+    }
+
+    fn spawn(&mut self, listen: &str) {
+        let addr_file = self.dir.join(format!("{}.addr", self.service));
+        let _ = std::fs::remove_file(&addr_file);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join(format!("{}.log", self.service)))
+            .expect("open log file");
+        let mut cmd = Command::new(workspace_bin("emco-server"));
+        cmd.arg(&self.service)
+            .arg("--store")
+            .arg(&self.store)
+            .arg("--listen")
+            .arg(listen)
+            .arg("--addr-file")
+            .arg(&addr_file)
+            .stdout(Stdio::null())
+            .stderr(log);
+        for (k, v) in &self.extra_env {
+            cmd.env(k, v);
+        }
+        self.child = Some(cmd.spawn().expect("spawn emco-server"));
+        self.addr = wait_for(&format!("{} to listen", self.service), Duration::from_secs(20), || {
+            std::fs::read_to_string(&addr_file).ok().filter(|s| !s.is_empty())
+        });
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0)
+    }
+
+    /// SIGKILL, like a pod deletion.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts again on the same address.
+    pub fn restart(&mut self) {
+        self.kill();
+        let listen = self.addr.clone();
+        self.spawn(&listen);
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join(format!("{}.log", self.service))).unwrap_or_default()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// orchestrator, clm and dcm as separate processes over one SQLite store, plus an
+/// emcoctl config pointing at them.
+pub struct Stack {
+    pub dir: tempfile::TempDir,
+    pub orchestrator: Proc,
+    pub clm: Proc,
+    pub dcm: Proc,
+    pub cfg: PathBuf,
+}
+
+impl Stack {
+    pub fn start() -> Stack {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = format!("sqlite:{}", dir.path().join("emco.db").display());
+        let orchestrator = Proc::start("orchestrator", &store, dir.path(), "127.0.0.1:0", &[]);
+        let clm = Proc::start("clm", &store, dir.path(), "127.0.0.1:0", &[]);
+        let dcm = Proc::start("dcm", &store, dir.path(), "127.0.0.1:0", &[]);
+        let cfg = dir.path().join("emco-cfg.yaml");
+        let entry = |name: &str, p: &Proc| format!("{name}:\n  host: 127.0.0.1\n  port: {}\n", p.port());
+        let text = [
+            entry("orchestrator", &orchestrator),
+            entry("clm", &clm),
+            entry("dcm", &dcm),
+            // Traffic-group intents are stored by the orchestrator.
+            entry("dtc", &orchestrator),
+        ]
+        .concat();
+        std::fs::write(&cfg, text).expect("write emco-cfg.yaml");
+        Stack { dir, orchestrator, clm, dcm, cfg }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs emcoctl with this stack's config in `cwd`.
+    pub fn emcoctl(&self, cwd: &Path, args: &[&str]) -> Output {
+        Command::new(workspace_bin("emcoctl"))
+            .current_dir(cwd)
+            .arg("--config")
+            .arg(&self.cfg)
+            .args(args)
+            .output()
+            .expect("run emcoctl")
+    }
+}
+
+/// A small blocking HTTP client for assertions.
+pub fn http() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("http client")
+}
