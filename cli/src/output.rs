@@ -101,7 +101,11 @@ mod tests {
         let lines = call_lines("DELETE", "http://h:1/v2/projects/p", 204, "");
         assert_eq!(
             lines,
-            ["---", "DELETE  --> URL: http://h:1/v2/projects/p", "Response Code: 204"]
+            [
+                "---",
+                "DELETE  --> URL: http://h:1/v2/projects/p",
+                "Response Code: 204"
+            ]
         );
     }
 

@@ -69,9 +69,15 @@ pub fn one_line(message: &str) -> String {
         .join("; ")
 }
 
+/// YAML reading as Go's yaml.v3 does for untyped values: YAML 1.2 booleans only (`yes`,
+/// `on`, `n` stay strings), and errors without multi-line source snippets.
+pub(crate) fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! { with_snippet: false, strict_booleans: true }
+}
+
 /// Parses every non-empty document of a resource file (keys are case-sensitive).
 pub fn parse_documents(text: &str) -> Result<Vec<Document>, ResourceError> {
-    let options = serde_saphyr::options! { with_snippet: false };
+    let options = yaml_options();
     let values: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options)
         .map_err(|e| ResourceError::InvalidYaml(one_line(&e.to_string())))?;
     values
@@ -93,8 +99,8 @@ fn document_from_value(v: Value) -> Result<Document, String> {
     match map.remove("resourceContext") {
         None | Some(Value::Null) => {}
         Some(Value::Object(mut ctx)) => {
-            doc.anchor = optional_text(ctx.remove("anchor"), "resourceContext.anchor")?
-                .unwrap_or_default();
+            doc.anchor =
+                optional_text(ctx.remove("anchor"), "resourceContext.anchor")?.unwrap_or_default();
         }
         Some(_) => return Err("resourceContext must be a mapping".to_string()),
     }

@@ -73,7 +73,10 @@ mod tests {
         assert_eq!(svc("projects/p/composite-apps"), Service::Orchestrator);
         assert_eq!(svc(&format!("{DIG}/instantiate")), Service::Orchestrator);
         assert_eq!(svc("projects/p/logical-clouds"), Service::Dcm);
-        assert_eq!(svc("projects/p/logical-clouds/lc/instantiate"), Service::Dcm);
+        assert_eq!(
+            svc("projects/p/logical-clouds/lc/instantiate"),
+            Service::Dcm
+        );
         assert_eq!(svc("projects/p/ca-certs/c"), Service::CaCert);
         assert_eq!(svc("projects/p/policy/x"), Service::Policy);
         let by_s7 = [
@@ -94,7 +97,10 @@ mod tests {
             assert_eq!(svc(&format!("{DIG}/{s7}/x/y")), want, "{s7}");
         }
         // s[7] only counts at index 7.
-        assert_eq!(svc("projects/p/traffic-group-intents"), Service::Orchestrator);
+        assert_eq!(
+            svc("projects/p/traffic-group-intents"),
+            Service::Orchestrator
+        );
     }
 
     #[test]
@@ -102,8 +108,18 @@ mod tests {
         assert_eq!(svc("cluster-providers"), Service::Clm);
         assert_eq!(svc("cluster-providers/cp/clusters"), Service::Clm);
         assert_eq!(svc("cluster-providers/cp/clusters/c/labels"), Service::Clm);
-        assert_eq!(svc("cluster-providers/cp/clusters/c/kv-pairs"), Service::Clm);
-        for s4 in ["networks", "provider-networks", "apply", "terminate", "stop", "status"] {
+        assert_eq!(
+            svc("cluster-providers/cp/clusters/c/kv-pairs"),
+            Service::Clm
+        );
+        for s4 in [
+            "networks",
+            "provider-networks",
+            "apply",
+            "terminate",
+            "stop",
+            "status",
+        ] {
             assert_eq!(
                 svc(&format!("cluster-providers/cp/clusters/c/{s4}")),
                 Service::Ncm,

@@ -29,7 +29,7 @@ pub fn load_values(path: &Path) -> Result<Value, TemplateError> {
 
 /// Parses values text; an empty file gives `null` (every key renders as `<no value>`).
 pub fn parse_values(text: &str) -> Result<Value, String> {
-    let options = serde_saphyr::options! { with_snippet: false };
+    let options = crate::resource::yaml_options();
     let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options)
         .map_err(|e| crate::resource::one_line(&e.to_string()))?;
     Ok(docs.into_iter().next().unwrap_or(Value::Null))
@@ -42,15 +42,10 @@ pub fn render(path: &Path, text: &str, values: &Value) -> Result<String, Templat
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    engine_render(&name, text, values).map_err(|e| TemplateError::Render {
+    gotmpl::render(&name, text, values).map_err(|e| TemplateError::Render {
         path: path.to_path_buf(),
         message: crate::resource::one_line(&e.to_string()),
     })
-}
-
-// TEMPORARY until gotmpl::render lands.
-fn engine_render(_name: &str, _text: &str, _values: &Value) -> Result<String, String> {
-    Err("template engine not available".to_string())
 }
 
 #[cfg(test)]
@@ -60,7 +55,8 @@ mod tests {
 
     #[test]
     fn values_keep_yaml_types() {
-        let v = parse_values("ProjectName: p1\nCount: 2\nOn: true\nApplist:\n  - a\n  - b\n").unwrap();
+        let v =
+            parse_values("ProjectName: p1\nCount: 2\nOn: true\nApplist:\n  - a\n  - b\n").unwrap();
         assert_eq!(
             v,
             json!({"ProjectName": "p1", "Count": 2, "On": true, "Applist": ["a", "b"]})
@@ -71,7 +67,9 @@ mod tests {
 
     #[test]
     fn emco_indented_values_file() {
-        let v = parse_values("    ClusterProvider: gmsprovider1\n    Applist: \n      - adservice\n").unwrap();
+        let v =
+            parse_values("    ClusterProvider: gmsprovider1\n    Applist: \n      - adservice\n")
+                .unwrap();
         assert_eq!(v["ClusterProvider"], "gmsprovider1");
         assert_eq!(v["Applist"], json!(["adservice"]));
     }

@@ -66,7 +66,10 @@ pub fn fields_of(obj: &Value, sub: Sub) -> FieldSet {
         }
         if k == "metadata" {
             if let Some(meta) = v.as_object() {
-                for (mk, mv) in meta.iter().filter(|(mk, _)| !SERVER_META.contains(&mk.as_str())) {
+                for (mk, mv) in meta
+                    .iter()
+                    .filter(|(mk, _)| !SERVER_META.contains(&mk.as_str()))
+                {
                     collect(mv, &mut vec![k.clone(), mk.clone()], &mut out);
                 }
             }
@@ -83,8 +86,13 @@ pub fn get_path<'a>(v: &'a Value, p: &[String]) -> Option<&'a Value> {
 
 /// Removes a field and then any parent map it leaves empty.
 fn remove_path(v: &mut Value, p: &[String]) {
-    let Some((last, parents)) = p.split_last() else { return };
-    if let Some(Value::Object(m)) = parents.iter().try_fold(&mut *v, |cur, seg| cur.as_object_mut()?.get_mut(seg)) {
+    let Some((last, parents)) = p.split_last() else {
+        return;
+    };
+    if let Some(Value::Object(m)) = parents
+        .iter()
+        .try_fold(&mut *v, |cur, seg| cur.as_object_mut()?.get_mut(seg))
+    {
         m.remove(last);
         if m.is_empty() && parents.len() > 1 {
             remove_path(v, parents);
@@ -123,11 +131,10 @@ fn to_fields_v1(set: &FieldSet) -> Value {
             if !child.is_object() {
                 *child = json!({});
             }
-            let Some(m) = child.as_object_mut() else { break };
+            let Some(m) = child.as_object_mut() else {
+                break;
+            };
             node = m;
-        }
-        if !node.is_empty() {
-            node.insert(".".into(), json!({}));
         }
     }
     mark_self(&mut root, set, &mut Vec::new());
@@ -137,7 +144,9 @@ fn to_fields_v1(set: &FieldSet) -> Value {
 /// A path that is both owned and a parent of owned paths gets a `.` entry.
 fn mark_self(node: &mut Map<String, Value>, set: &FieldSet, prefix: &mut FieldPath) {
     for (k, v) in node.iter_mut() {
-        let Some(name) = k.strip_prefix("f:") else { continue };
+        let Some(name) = k.strip_prefix("f:") else {
+            continue;
+        };
         prefix.push(name.to_string());
         if let Some(m) = v.as_object_mut() {
             if !m.is_empty() && set.contains(prefix) {
@@ -191,7 +200,9 @@ pub fn read_managed(obj: &Value) -> Vec<Managed> {
 }
 
 pub fn write_managed(obj: &mut Value, managed: &[Managed]) {
-    let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) else { return };
+    let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
     let entries: Vec<Value> = managed
         .iter()
         .filter(|m| !m.fields.is_empty())
@@ -221,7 +232,13 @@ fn is_entry(m: &Managed, manager: &str, op: &str, sub: Sub) -> bool {
     m.manager == manager && m.operation == op && m.subresource.as_deref() == sub.name()
 }
 
-fn entry<'a>(managed: &'a mut Vec<Managed>, manager: &str, op: &str, sub: Sub, api_version: &str) -> &'a mut Managed {
+fn entry<'a>(
+    managed: &'a mut Vec<Managed>,
+    manager: &str,
+    op: &str,
+    sub: Sub,
+    api_version: &str,
+) -> &'a mut Managed {
     let idx = match managed.iter().position(|m| is_entry(m, manager, op, sub)) {
         Some(i) => i,
         None => {
@@ -244,11 +261,21 @@ fn dotted(p: &[String]) -> String {
 }
 
 /// Applies `cfg` on `live` for `manager`; the result equals `live` when nothing changes.
-pub fn apply(live: &Value, cfg: &Value, manager: &str, force: bool, sub: Sub, now: &str) -> Result<Value, ApiError> {
+pub fn apply(
+    live: &Value,
+    cfg: &Value,
+    manager: &str,
+    force: bool,
+    sub: Sub,
+    now: &str,
+) -> Result<Value, ApiError> {
     let new_set = fields_of(cfg, sub);
     let mut managed = read_managed(live);
     let mut conflicts: Vec<(String, FieldPath)> = Vec::new();
-    for m in managed.iter().filter(|m| !is_entry(m, manager, "Apply", sub)) {
+    for m in managed
+        .iter()
+        .filter(|m| !is_entry(m, manager, "Apply", sub))
+    {
         for p in &new_set {
             for q in m.fields.iter().filter(|q| overlaps(p, q)) {
                 let at = if q.len() > p.len() { q } else { p };
@@ -272,8 +299,12 @@ pub fn apply(live: &Value, cfg: &Value, manager: &str, force: bool, sub: Sub, no
                 list.join("\n")
             )));
         }
-        for m in managed.iter_mut().filter(|m| !is_entry(m, manager, "Apply", sub)) {
-            m.fields.retain(|q| !conflicts.iter().any(|(_, p)| overlaps(p, q)));
+        for m in managed
+            .iter_mut()
+            .filter(|m| !is_entry(m, manager, "Apply", sub))
+        {
+            m.fields
+                .retain(|q| !conflicts.iter().any(|(_, p)| overlaps(p, q)));
         }
     }
 
@@ -311,7 +342,9 @@ pub fn apply(live: &Value, cfg: &Value, manager: &str, force: bool, sub: Sub, no
 }
 
 fn set_path(v: &mut Value, p: &[String], val: Value) {
-    let Some((last, parents)) = p.split_last() else { return };
+    let Some((last, parents)) = p.split_last() else {
+        return;
+    };
     let mut cur = v;
     for seg in parents {
         if !cur.is_object() {
@@ -338,7 +371,10 @@ pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, sub: S
         .collect();
     let mut managed = old.map(read_managed).unwrap_or_default();
     let before = managed.clone();
-    for m in managed.iter_mut().filter(|m| !is_entry(m, manager, "Update", sub)) {
+    for m in managed
+        .iter_mut()
+        .filter(|m| !is_entry(m, manager, "Update", sub))
+    {
         m.fields.retain(|q| !changed.iter().any(|p| overlaps(p, q)));
     }
     if !changed.is_empty() {
@@ -375,27 +411,43 @@ mod tests {
 
     #[test]
     fn second_identical_apply_is_a_no_op() {
-        let live = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "uid": "u"}});
-        let once = apply(&live, &cm(json!({"a": "1"})), "m", false, Sub::Main, "t1").expect("apply");
+        let live =
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "uid": "u"}});
+        let once =
+            apply(&live, &cm(json!({"a": "1"})), "m", false, Sub::Main, "t1").expect("apply");
         assert_eq!(once["data"]["a"], "1");
-        let twice = apply(&once, &cm(json!({"a": "1"})), "m", false, Sub::Main, "t2").expect("apply");
+        let twice =
+            apply(&once, &cm(json!({"a": "1"})), "m", false, Sub::Main, "t2").expect("apply");
         assert_eq!(once, twice);
     }
 
     #[test]
     fn another_manager_conflicts_unless_forced() {
         let live = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}});
-        let a = apply(&live, &cm(json!({"k": "1"})), "alice", false, Sub::Main, "t").expect("apply");
-        let err = apply(&a, &cm(json!({"k": "2"})), "bob", false, Sub::Main, "t").expect_err("conflict");
+        let a = apply(
+            &live,
+            &cm(json!({"k": "1"})),
+            "alice",
+            false,
+            Sub::Main,
+            "t",
+        )
+        .expect("apply");
+        let err =
+            apply(&a, &cm(json!({"k": "2"})), "bob", false, Sub::Main, "t").expect_err("conflict");
         assert_eq!(err.code, 409);
         assert!(err.message.contains("alice"), "{}", err.message);
         // Same value: shared ownership, no conflict.
         apply(&a, &cm(json!({"k": "1"})), "bob", false, Sub::Main, "t").expect("same value");
-        let forced = apply(&a, &cm(json!({"k": "2"})), "bob", true, Sub::Main, "t").expect("forced");
+        let forced =
+            apply(&a, &cm(json!({"k": "2"})), "bob", true, Sub::Main, "t").expect("forced");
         assert_eq!(forced["data"]["k"], "2");
         let owners: Vec<_> = read_managed(&forced)
             .into_iter()
-            .filter(|m| m.fields.contains(&vec!["data".to_string(), "k".to_string()]))
+            .filter(|m| {
+                m.fields
+                    .contains(&vec!["data".to_string(), "k".to_string()])
+            })
             .map(|m| m.manager)
             .collect();
         assert_eq!(owners, vec!["bob"]);
@@ -404,7 +456,15 @@ mod tests {
     #[test]
     fn dropping_a_field_from_the_config_removes_it() {
         let live = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}});
-        let a = apply(&live, &cm(json!({"k": "1", "j": "2"})), "m", false, Sub::Main, "t").expect("apply");
+        let a = apply(
+            &live,
+            &cm(json!({"k": "1", "j": "2"})),
+            "m",
+            false,
+            Sub::Main,
+            "t",
+        )
+        .expect("apply");
         let b = apply(&a, &cm(json!({"k": "1"})), "m", false, Sub::Main, "t").expect("apply");
         assert!(b["data"].get("j").is_none());
     }
@@ -425,11 +485,27 @@ mod tests {
     #[test]
     fn updates_take_ownership_of_changed_fields() {
         let live = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}});
-        let a = apply(&live, &cm(json!({"k": "1"})), "applier", false, Sub::Main, "t").expect("apply");
+        let a = apply(
+            &live,
+            &cm(json!({"k": "1"})),
+            "applier",
+            false,
+            Sub::Main,
+            "t",
+        )
+        .expect("apply");
         let mut edited = a.clone();
         edited["data"]["k"] = json!("9");
         record_update(Some(&a), &mut edited, "editor", Sub::Main, "t");
-        let err = apply(&edited, &cm(json!({"k": "1"})), "applier", false, Sub::Main, "t").expect_err("conflict");
+        let err = apply(
+            &edited,
+            &cm(json!({"k": "1"})),
+            "applier",
+            false,
+            Sub::Main,
+            "t",
+        )
+        .expect_err("conflict");
         assert!(err.message.contains("editor"));
     }
 }

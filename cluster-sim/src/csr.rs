@@ -8,14 +8,17 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{Datelike, Duration as ChronoDuration, Utc};
 use rcgen::{
-    BasicConstraints, CertificateParams, CertificateSigningRequestParams, DistinguishedName, DnType, IsCa, Issuer,
-    KeyPair, KeyUsagePurpose, date_time_ymd,
+    BasicConstraints, CertificateParams, CertificateSigningRequestParams, DistinguishedName,
+    DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose, date_time_ymd,
 };
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaError {
     #[error("reading or writing the CA in {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("certificate operation failed: {0}")]
     Cert(#[from] rcgen::Error),
     #[error("{0}")]
@@ -58,7 +61,11 @@ impl Ca {
         dn.push(DnType::CommonName, format!("{cluster}-ca"));
         params.distinguished_name = dn;
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
         let now = Utc::now();
         params.not_before = {
             let (y, mo, d) = ymd(now - ChronoDuration::days(1));
@@ -95,14 +102,21 @@ impl Ca {
 
     /// Signs a CSR given as `spec.request` (base64 of a PEM request); returns base64 of the PEM
     /// certificate, as `status.certificate` carries it.
-    pub fn sign_request(&self, request_b64: &str, expiration_seconds: Option<i64>) -> Result<String, CaError> {
+    pub fn sign_request(
+        &self,
+        request_b64: &str,
+        expiration_seconds: Option<i64>,
+    ) -> Result<String, CaError> {
         let pem_bytes = B64
             .decode(request_b64.trim())
             .map_err(|e| CaError::Request(format!("spec.request is not base64: {e}")))?;
-        let pem = String::from_utf8(pem_bytes).map_err(|_| CaError::Request("spec.request is not PEM text".into()))?;
+        let pem = String::from_utf8(pem_bytes)
+            .map_err(|_| CaError::Request("spec.request is not PEM text".into()))?;
         let mut req = CertificateSigningRequestParams::from_pem(&pem)?;
         let now = Utc::now();
-        let secs = expiration_seconds.unwrap_or(365 * 24 * 3600).clamp(600, 10 * 365 * 24 * 3600);
+        let secs = expiration_seconds
+            .unwrap_or(365 * 24 * 3600)
+            .clamp(600, 10 * 365 * 24 * 3600);
         req.params.not_before = {
             let (y, mo, d) = ymd(now - ChronoDuration::days(1));
             date_time_ymd(y, mo, d)
@@ -131,7 +145,11 @@ mod tests {
         let key = KeyPair::generate().expect("key");
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
         params.distinguished_name.push(DnType::CommonName, "user1");
-        let csr = params.serialize_request(&key).expect("csr").pem().expect("pem");
+        let csr = params
+            .serialize_request(&key)
+            .expect("csr")
+            .pem()
+            .expect("pem");
         let cert_b64 = again.sign_request(&B64.encode(csr), None).expect("sign");
         let cert = String::from_utf8(B64.decode(cert_b64).expect("b64")).expect("utf8");
         assert!(cert.starts_with("-----BEGIN CERTIFICATE-----"));

@@ -34,7 +34,11 @@ impl ApiError {
     }
 
     pub fn path_not_found(path: &str) -> Self {
-        ApiError::new(404, "NotFound", format!("the server could not find the requested resource ({path})"))
+        ApiError::new(
+            404,
+            "NotFound",
+            format!("the server could not find the requested resource ({path})"),
+        )
     }
 
     pub fn already_exists(group: &str, plural: &str, name: &str) -> Self {
@@ -43,8 +47,12 @@ impl ApiError {
         } else {
             format!("{plural}.{group}")
         };
-        ApiError::new(409, "AlreadyExists", format!("{res} \"{name}\" already exists"))
-            .with_details(name, group, plural)
+        ApiError::new(
+            409,
+            "AlreadyExists",
+            format!("{res} \"{name}\" already exists"),
+        )
+        .with_details(name, group, plural)
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {

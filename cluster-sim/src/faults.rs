@@ -105,7 +105,8 @@ impl Faults {
 
     pub fn decide(&self) -> Decision {
         let s = self.state.read().unwrap_or_else(|e| e.into_inner());
-        let error = (s.error_rate > 0.0 && rand::rng().random_bool(s.error_rate.min(1.0))).then_some(s.error_kind);
+        let error = (s.error_rate > 0.0 && rand::rng().random_bool(s.error_rate.min(1.0)))
+            .then_some(s.error_kind);
         Decision {
             delay: Duration::from_millis(s.latency_ms),
             error,
@@ -134,8 +135,18 @@ mod tests {
             .expect("set");
         assert_eq!(s.latency_ms, 5);
         assert_eq!(f.decide().error, Some(ErrorKind::Reset));
-        assert!(f.set(FaultPatch { error_rate: Some(2.0), ..Default::default() }).is_err());
-        f.set(FaultPatch { unreachable: Some(true), ..Default::default() }).expect("set");
+        assert!(
+            f.set(FaultPatch {
+                error_rate: Some(2.0),
+                ..Default::default()
+            })
+            .is_err()
+        );
+        f.set(FaultPatch {
+            unreachable: Some(true),
+            ..Default::default()
+        })
+        .expect("set");
         assert!(f.is_unreachable());
         assert_eq!(f.reset(), FaultState::default());
         assert!(!f.is_unreachable());

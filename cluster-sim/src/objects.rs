@@ -46,13 +46,17 @@ pub fn now() -> String {
 pub fn random_suffix(n: usize) -> String {
     const CHARS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     let mut rng = rand::rng();
-    (0..n).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
+    (0..n)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect()
 }
 
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 253
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-.:".contains(c))
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-.:".contains(c))
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && name.ends_with(|c: char| c.is_ascii_alphanumeric())
 }
@@ -64,7 +68,9 @@ pub fn meta_str<'a>(obj: &'a Value, field: &str) -> Option<&'a str> {
 /// Checks the body against the addressed resource and fills name, namespace, uid, timestamps.
 pub fn prepare_create(rt: &ResourceType, ns: &str, obj: &mut Value) -> Result<(), ApiError> {
     if !obj.is_object() {
-        return Err(ApiError::bad_request("the request body must be a JSON or YAML object"));
+        return Err(ApiError::bad_request(
+            "the request body must be a JSON or YAML object",
+        ));
     }
     check_type(rt, obj)?;
     if !obj["metadata"].is_object() {
@@ -94,14 +100,22 @@ pub fn prepare_create(rt: &ResourceType, ns: &str, obj: &mut Value) -> Result<()
     meta["creationTimestamp"] = json!(now());
     meta["generation"] = json!(1);
     if let Some(m) = meta.as_object_mut() {
-        for k in ["resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink"] {
+        for k in [
+            "resourceVersion",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "managedFields",
+            "selfLink",
+        ] {
             m.remove(k);
         }
     }
-    if rt.status && obj.get("status").is_some() && !keeps_status_on_create(rt) {
-        if let Some(m) = obj.as_object_mut() {
-            m.remove("status");
-        }
+    if rt.status
+        && obj.get("status").is_some()
+        && !keeps_status_on_create(rt)
+        && let Some(m) = obj.as_object_mut()
+    {
+        m.remove("status");
     }
     Ok(())
 }
@@ -155,12 +169,20 @@ fn check_namespace(rt: &ResourceType, ns: &str, obj: &mut Value) -> Result<(), A
 }
 
 /// The object a write produces: server-owned metadata from `live`, and only the part `sub` may touch.
-pub fn finish_update(rt: &ResourceType, ns: &str, sub: Sub, live: &Value, body: Value) -> Result<Value, ApiError> {
+pub fn finish_update(
+    rt: &ResourceType,
+    ns: &str,
+    sub: Sub,
+    live: &Value,
+    body: Value,
+) -> Result<Value, ApiError> {
     let mut new = match sub {
         Sub::Main => {
             let mut b = body;
             if !b.is_object() {
-                return Err(ApiError::bad_request("the request body must be a JSON or YAML object"));
+                return Err(ApiError::bad_request(
+                    "the request body must be a JSON or YAML object",
+                ));
             }
             check_type(rt, &mut b)?;
             check_namespace(rt, ns, &mut b)?;
@@ -197,12 +219,21 @@ pub fn finish_update(rt: &ResourceType, ns: &str, sub: Sub, live: &Value, body: 
     if sub == Sub::Main {
         let name = meta_str(&new, "name").unwrap_or_default();
         if !name.is_empty() && Some(name) != meta_str(live, "name") {
-            return Err(ApiError::bad_request("the name of the object does not match the name on the URL"));
+            return Err(ApiError::bad_request(
+                "the name of the object does not match the name on the URL",
+            ));
         }
         if !new["metadata"].is_object() {
             new["metadata"] = json!({});
         }
-        for k in ["name", "namespace", "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"] {
+        for k in [
+            "name",
+            "namespace",
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+        ] {
             match live["metadata"].get(k) {
                 Some(v) => new["metadata"][k] = v.clone(),
                 None => {
@@ -215,14 +246,22 @@ pub fn finish_update(rt: &ResourceType, ns: &str, sub: Sub, live: &Value, body: 
     }
     let generation = live["metadata"]["generation"].as_i64().unwrap_or(1);
     let spec_changed = spec_part(live) != spec_part(&new);
-    new["metadata"]["generation"] = json!(if spec_changed { generation + 1 } else { generation });
+    new["metadata"]["generation"] = json!(if spec_changed {
+        generation + 1
+    } else {
+        generation
+    });
     Ok(new)
 }
 
 /// Everything but metadata and status: what a generation counts.
 fn spec_part(v: &Value) -> Vec<(&String, &Value)> {
     v.as_object()
-        .map(|m| m.iter().filter(|(k, _)| !matches!(k.as_str(), "metadata" | "status")).collect())
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "metadata" | "status"))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -236,8 +275,7 @@ pub fn defaults_on_create(rt: &ResourceType, obj: &mut Value) -> Result<(), ApiE
                 obj["spec"]["replicas"] = json!(1);
             }
             if obj["spec"]["strategy"].is_null() {
-                obj["spec"]["strategy"] =
-                    json!({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}});
+                obj["spec"]["strategy"] = json!({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}});
             }
         }
         "/persistentvolumeclaims" => obj["status"] = json!({"phase": "Bound"}),
@@ -247,7 +285,12 @@ pub fn defaults_on_create(rt: &ResourceType, obj: &mut Value) -> Result<(), ApiE
             })?;
             let versions: Vec<Value> = obj["spec"]["versions"]
                 .as_array()
-                .map(|vs| vs.iter().filter(|v| v["storage"].as_bool() == Some(true)).map(|v| v["name"].clone()).collect())
+                .map(|vs| {
+                    vs.iter()
+                        .filter(|v| v["storage"].as_bool() == Some(true))
+                        .map(|v| v["name"].clone())
+                        .collect()
+                })
                 .unwrap_or_default();
             let t = now();
             obj["status"] = json!({
@@ -272,7 +315,11 @@ fn default_service(obj: &mut Value) {
     let ty = spec["type"].as_str().unwrap_or("ClusterIP").to_string();
     if ty != "ExternalName" && spec["clusterIP"].is_null() {
         let mut rng = rand::rng();
-        let ip = format!("10.96.{}.{}", rng.random_range(0..=255), rng.random_range(1..=254));
+        let ip = format!(
+            "10.96.{}.{}",
+            rng.random_range(0..=255),
+            rng.random_range(1..=254)
+        );
         spec["clusterIP"] = json!(ip);
         spec["clusterIPs"] = json!([ip]);
     }
@@ -300,9 +347,17 @@ mod tests {
         assert!(ok["metadata"]["uid"].is_string());
         assert!(meta_str(&ok, "name").is_some_and(|n| n.starts_with("x-") && n.len() == 7));
         let mut bad = json!({"metadata": {"name": "Bad_Name"}});
-        assert_eq!(prepare_create(&rt, "ns1", &mut bad).expect_err("bad").code, 422);
+        assert_eq!(
+            prepare_create(&rt, "ns1", &mut bad).expect_err("bad").code,
+            422
+        );
         let mut wrong = json!({"kind": "Secret", "metadata": {"name": "a"}});
-        assert_eq!(prepare_create(&rt, "ns1", &mut wrong).expect_err("kind").code, 400);
+        assert_eq!(
+            prepare_create(&rt, "ns1", &mut wrong)
+                .expect_err("kind")
+                .code,
+            400
+        );
     }
 
     #[test]

@@ -45,14 +45,17 @@ impl Persist {
     pub fn open(dir: &Path) -> io::Result<(Persist, Loaded)> {
         fs::create_dir_all(dir)?;
         let mut rv = 0u64;
-        let mut objects: std::collections::BTreeMap<(String, String, String), (u64, Value)> = Default::default();
+        let mut objects: std::collections::BTreeMap<(String, String, String), (u64, Value)> =
+            Default::default();
         for file in [SNAPSHOT, LOG] {
             let path = dir.join(file);
             let Ok(f) = File::open(&path) else { continue };
             for line in BufReader::new(f).lines() {
                 let line = line?;
                 // A process killed mid-write leaves at most one torn last line.
-                let Ok(l) = serde_json::from_str::<Line>(&line) else { continue };
+                let Ok(l) = serde_json::from_str::<Line>(&line) else {
+                    continue;
+                };
                 rv = rv.max(l.rv);
                 if l.res.is_empty() {
                     continue;
@@ -74,19 +77,28 @@ impl Persist {
                 .into_iter()
                 .map(|((res, ns, name), (orv, obj))| {
                     let (group, plural) = res.split_once('/').unwrap_or(("", res.as_str()));
-                    (ObjKey::new(&res_key(group, plural), &ns, &name), orv, obj.to_string())
+                    (
+                        ObjKey::new(&res_key(group, plural), &ns, &name),
+                        orv,
+                        obj.to_string(),
+                    )
                 })
                 .collect(),
         };
         let mut p = Persist {
             dir: dir.to_path_buf(),
             // Opened without truncation: the log is only emptied once the new snapshot is in place.
-            log: OpenOptions::new().create(true).append(true).open(dir.join(LOG))?,
+            log: OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join(LOG))?,
             log_lines: 0,
         };
         p.compact(
             rv,
-            loaded.objects.iter().map(|(k, orv, json)| (&k.res, k.ns.as_str(), k.name.as_str(), *orv, json.as_str())),
+            loaded.objects.iter().map(|(k, orv, json)| {
+                (&k.res, k.ns.as_str(), k.name.as_str(), *orv, json.as_str())
+            }),
         )?;
         Ok((p, loaded))
     }
@@ -165,10 +177,15 @@ mod tests {
         {
             let (mut p, loaded) = Persist::open(dir.path()).expect("open");
             assert_eq!(loaded.rv, 0);
-            p.append(1, &ObjKey::new(&res, "default", "a"), Some("{\"v\":1}")).expect("append");
-            p.append(2, &ObjKey::new(&res, "default", "b"), Some("{\"v\":2}")).expect("append");
-            p.append(3, &ObjKey::new(&res, "default", "a"), None).expect("append");
-            p.log.write_all(b"{\"rv\":4,\"res\":\"/configm").expect("torn");
+            p.append(1, &ObjKey::new(&res, "default", "a"), Some("{\"v\":1}"))
+                .expect("append");
+            p.append(2, &ObjKey::new(&res, "default", "b"), Some("{\"v\":2}"))
+                .expect("append");
+            p.append(3, &ObjKey::new(&res, "default", "a"), None)
+                .expect("append");
+            p.log
+                .write_all(b"{\"rv\":4,\"res\":\"/configm")
+                .expect("torn");
         }
         let (_p, loaded) = Persist::open(dir.path()).expect("reopen");
         assert_eq!(loaded.rv, 3);

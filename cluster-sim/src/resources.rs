@@ -25,7 +25,14 @@ pub struct ResourceType {
 }
 
 impl ResourceType {
-    fn builtin(gv: &str, kind: &str, plural: &str, namespaced: bool, short: &[&str], status: bool) -> Self {
+    fn builtin(
+        gv: &str,
+        kind: &str,
+        plural: &str,
+        namespaced: bool,
+        short: &[&str],
+        status: bool,
+    ) -> Self {
         let (group, version) = split_api_version(gv);
         ResourceType {
             key: res_key(&group, plural),
@@ -87,31 +94,143 @@ fn builtins() -> Vec<ResourceType> {
         R::builtin("v1", "ConfigMap", "configmaps", true, &["cm"], false),
         R::builtin("v1", "Secret", "secrets", true, &[], false),
         R::builtin("v1", "Service", "services", true, &["svc"], true),
-        R::builtin("v1", "ServiceAccount", "serviceaccounts", true, &["sa"], false),
+        R::builtin(
+            "v1",
+            "ServiceAccount",
+            "serviceaccounts",
+            true,
+            &["sa"],
+            false,
+        ),
         R::builtin("v1", "Pod", "pods", true, &["po"], true),
-        R::builtin("v1", "PersistentVolumeClaim", "persistentvolumeclaims", true, &["pvc"], true),
-        R::builtin("v1", "ResourceQuota", "resourcequotas", true, &["quota"], true),
+        R::builtin(
+            "v1",
+            "PersistentVolumeClaim",
+            "persistentvolumeclaims",
+            true,
+            &["pvc"],
+            true,
+        ),
+        R::builtin(
+            "v1",
+            "ResourceQuota",
+            "resourcequotas",
+            true,
+            &["quota"],
+            true,
+        ),
         R::builtin("v1", "LimitRange", "limitranges", true, &["limits"], false),
         R::builtin("v1", "Event", "events", true, &["ev"], false),
         R::builtin("v1", "Endpoints", "endpoints", true, &["ep"], false),
         R::builtin("v1", "Node", "nodes", false, &["no"], true),
-        R::builtin("apps/v1", "Deployment", "deployments", true, &["deploy"], true),
-        R::builtin("apps/v1", "StatefulSet", "statefulsets", true, &["sts"], true),
+        R::builtin(
+            "apps/v1",
+            "Deployment",
+            "deployments",
+            true,
+            &["deploy"],
+            true,
+        ),
+        R::builtin(
+            "apps/v1",
+            "StatefulSet",
+            "statefulsets",
+            true,
+            &["sts"],
+            true,
+        ),
         R::builtin("apps/v1", "DaemonSet", "daemonsets", true, &["ds"], true),
         R::builtin("apps/v1", "ReplicaSet", "replicasets", true, &["rs"], true),
-        R::builtin("apps/v1", "ControllerRevision", "controllerrevisions", true, &[], false),
+        R::builtin(
+            "apps/v1",
+            "ControllerRevision",
+            "controllerrevisions",
+            true,
+            &[],
+            false,
+        ),
         R::builtin("batch/v1", "Job", "jobs", true, &[], true),
         R::builtin("batch/v1", "CronJob", "cronjobs", true, &["cj"], true),
-        R::builtin("networking.k8s.io/v1", "Ingress", "ingresses", true, &["ing"], true),
-        R::builtin("networking.k8s.io/v1", "NetworkPolicy", "networkpolicies", true, &["netpol"], false),
-        R::builtin("rbac.authorization.k8s.io/v1", "Role", "roles", true, &[], false),
-        R::builtin("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings", true, &[], false),
-        R::builtin("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", false, &[], false),
-        R::builtin("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings", false, &[], false),
-        R::builtin("certificates.k8s.io/v1", "CertificateSigningRequest", "certificatesigningrequests", false, &["csr"], true),
-        R::builtin("apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions", false, &["crd", "crds"], true),
-        R::builtin("autoscaling/v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true, &["hpa"], true),
-        R::builtin("k8splugin.io/v1alpha1", "ResourceBundleState", "resourcebundlestates", true, &["rbs"], true),
+        R::builtin(
+            "networking.k8s.io/v1",
+            "Ingress",
+            "ingresses",
+            true,
+            &["ing"],
+            true,
+        ),
+        R::builtin(
+            "networking.k8s.io/v1",
+            "NetworkPolicy",
+            "networkpolicies",
+            true,
+            &["netpol"],
+            false,
+        ),
+        R::builtin(
+            "rbac.authorization.k8s.io/v1",
+            "Role",
+            "roles",
+            true,
+            &[],
+            false,
+        ),
+        R::builtin(
+            "rbac.authorization.k8s.io/v1",
+            "RoleBinding",
+            "rolebindings",
+            true,
+            &[],
+            false,
+        ),
+        R::builtin(
+            "rbac.authorization.k8s.io/v1",
+            "ClusterRole",
+            "clusterroles",
+            false,
+            &[],
+            false,
+        ),
+        R::builtin(
+            "rbac.authorization.k8s.io/v1",
+            "ClusterRoleBinding",
+            "clusterrolebindings",
+            false,
+            &[],
+            false,
+        ),
+        R::builtin(
+            "certificates.k8s.io/v1",
+            "CertificateSigningRequest",
+            "certificatesigningrequests",
+            false,
+            &["csr"],
+            true,
+        ),
+        R::builtin(
+            "apiextensions.k8s.io/v1",
+            "CustomResourceDefinition",
+            "customresourcedefinitions",
+            false,
+            &["crd", "crds"],
+            true,
+        ),
+        R::builtin(
+            "autoscaling/v2",
+            "HorizontalPodAutoscaler",
+            "horizontalpodautoscalers",
+            true,
+            &["hpa"],
+            true,
+        ),
+        R::builtin(
+            "k8splugin.io/v1alpha1",
+            "ResourceBundleState",
+            "resourcebundlestates",
+            true,
+            &["rbs"],
+            true,
+        ),
     ]
 }
 
@@ -199,23 +318,44 @@ impl Registry {
 /// The resource types a CRD object defines (one per served version).
 pub fn crd_types(crd: &Value) -> Result<Vec<ResourceType>, String> {
     let spec = crd.get("spec").ok_or("spec is required")?;
-    let group = spec["group"].as_str().filter(|g| !g.is_empty()).ok_or("spec.group is required")?;
+    let group = spec["group"]
+        .as_str()
+        .filter(|g| !g.is_empty())
+        .ok_or("spec.group is required")?;
     let names = &spec["names"];
-    let plural = names["plural"].as_str().filter(|p| !p.is_empty()).ok_or("spec.names.plural is required")?;
-    let kind = names["kind"].as_str().filter(|k| !k.is_empty()).ok_or("spec.names.kind is required")?;
-    let singular = names["singular"].as_str().map(str::to_string).unwrap_or_else(|| kind.to_lowercase());
-    let short_names = names["shortNames"]
+    let plural = names["plural"]
+        .as_str()
+        .filter(|p| !p.is_empty())
+        .ok_or("spec.names.plural is required")?;
+    let kind = names["kind"]
+        .as_str()
+        .filter(|k| !k.is_empty())
+        .ok_or("spec.names.kind is required")?;
+    let singular = names["singular"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| kind.to_lowercase());
+    let short_names: Vec<String> = names["shortNames"]
         .as_array()
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     let namespaced = spec["scope"].as_str().unwrap_or("Namespaced") != "Cluster";
-    let versions = spec["versions"].as_array().ok_or("spec.versions is required")?;
+    let versions = spec["versions"]
+        .as_array()
+        .ok_or("spec.versions is required")?;
     let mut out = Vec::new();
     for v in versions {
         if v["served"].as_bool() == Some(false) {
             continue;
         }
-        let version = v["name"].as_str().filter(|n| !n.is_empty()).ok_or("spec.versions[].name is required")?;
+        let version = v["name"]
+            .as_str()
+            .filter(|n| !n.is_empty())
+            .ok_or("spec.versions[].name is required")?;
         out.push(ResourceType {
             group: group.to_string(),
             version: version.to_string(),
@@ -250,7 +390,11 @@ mod tests {
         assert_eq!(types.len(), 1);
         assert!(types[0].status);
         assert!(reg.find("example.com", "v1", "widgets").is_some());
-        assert!(reg.groups().iter().any(|(g, v)| g == "example.com" && v == &["v1"]));
+        assert!(
+            reg.groups()
+                .iter()
+                .any(|(g, v)| g == "example.com" && v == &["v1"])
+        );
         reg.unregister_crd("example.com/widgets");
         assert!(reg.find("example.com", "v1", "widgets").is_none());
     }
@@ -264,7 +408,9 @@ mod tests {
     #[test]
     fn rbs_is_built_in() {
         let reg = Registry::default();
-        let t = reg.find("k8splugin.io", "v1alpha1", "resourcebundlestates").expect("rbs");
+        let t = reg
+            .find("k8splugin.io", "v1alpha1", "resourcebundlestates")
+            .expect("rbs");
         assert!(t.namespaced);
         assert_eq!(&*t.key, keys::RBS);
     }

@@ -38,7 +38,8 @@ fn split_top(s: &str) -> Vec<&str> {
 fn valid_key(k: &str) -> bool {
     !k.is_empty()
         && k.len() <= 317
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
 }
 
 fn set_values(rest: &str) -> Result<Vec<String>, String> {
@@ -47,7 +48,11 @@ fn set_values(rest: &str) -> Result<Vec<String>, String> {
         .strip_prefix('(')
         .and_then(|r| r.strip_suffix(')'))
         .ok_or_else(|| format!("expected a parenthesized set of values, found {rest:?}"))?;
-    Ok(inner.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect())
+    Ok(inner
+        .split(',')
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect())
 }
 
 impl LabelSelector {
@@ -74,7 +79,12 @@ impl LabelSelector {
                 Req::Exists(part.to_string())
             };
             let key = match &req {
-                Req::Eq(k, _) | Req::Ne(k, _) | Req::In(k, _) | Req::NotIn(k, _) | Req::Exists(k) | Req::NotExists(k) => k,
+                Req::Eq(k, _)
+                | Req::Ne(k, _)
+                | Req::In(k, _)
+                | Req::NotIn(k, _)
+                | Req::Exists(k)
+                | Req::NotExists(k) => k,
             };
             if !valid_key(key) {
                 return Err(format!("invalid label key {key:?} in selector {s:?}"));
@@ -127,7 +137,9 @@ impl FieldSelector {
             } else if let Some((p, v)) = part.split_once('=') {
                 (p, true, v)
             } else {
-                return Err(format!("invalid field selector {part:?}: expected field=value"));
+                return Err(format!(
+                    "invalid field selector {part:?}: expected field=value"
+                ));
             };
             let path: Vec<String> = path.trim().split('.').map(str::to_string).collect();
             if path.iter().any(String::is_empty) {
@@ -200,7 +212,11 @@ mod tests {
             let s = LabelSelector::parse(sel).expect(sel);
             assert_eq!(s.matches(Some(&l)), want, "{sel}");
         }
-        assert!(!LabelSelector::parse("app=web").expect("parse").matches(None));
+        assert!(
+            !LabelSelector::parse("app=web")
+                .expect("parse")
+                .matches(None)
+        );
     }
 
     #[test]
@@ -212,10 +228,26 @@ mod tests {
 
     #[test]
     fn field_selector_on_paths() {
-        let obj = json!({"metadata": {"name": "a", "namespace": "ns1"}, "status": {"phase": "Running"}});
-        assert!(FieldSelector::parse("metadata.name=a").expect("p").matches(&obj));
-        assert!(FieldSelector::parse("metadata.namespace!=ns2,status.phase=Running").expect("p").matches(&obj));
-        assert!(!FieldSelector::parse("metadata.name==b").expect("p").matches(&obj));
-        assert_eq!(FieldSelector::parse("metadata.name=a").expect("p").name(), Some("a"));
+        let obj =
+            json!({"metadata": {"name": "a", "namespace": "ns1"}, "status": {"phase": "Running"}});
+        assert!(
+            FieldSelector::parse("metadata.name=a")
+                .expect("p")
+                .matches(&obj)
+        );
+        assert!(
+            FieldSelector::parse("metadata.namespace!=ns2,status.phase=Running")
+                .expect("p")
+                .matches(&obj)
+        );
+        assert!(
+            !FieldSelector::parse("metadata.name==b")
+                .expect("p")
+                .matches(&obj)
+        );
+        assert_eq!(
+            FieldSelector::parse("metadata.name=a").expect("p").name(),
+            Some("a")
+        );
     }
 }

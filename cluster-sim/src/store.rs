@@ -103,6 +103,9 @@ pub struct Store {
     history_cap: usize,
 }
 
+/// Retained events after a resourceVersion, and the subscription for the ones to come.
+pub type Resume = (Vec<Arc<Event>>, broadcast::Receiver<Arc<Event>>);
+
 /// The requested resourceVersion is older than the retained history.
 #[derive(Debug)]
 pub struct TooOld {
@@ -111,7 +114,12 @@ pub struct TooOld {
 
 impl Store {
     /// A store starting from the given objects and counter (loaded from disk or empty).
-    pub fn new(rv: u64, objects: Vec<(ObjKey, u64, String)>, persist: Option<Persist>, history_cap: usize) -> Self {
+    pub fn new(
+        rv: u64,
+        objects: Vec<(ObjKey, u64, String)>,
+        persist: Option<Persist>,
+        history_cap: usize,
+    ) -> Self {
         let mut map: HashMap<ResKey, BTreeMap<(String, String), Stored>> = HashMap::new();
         let count = objects.len();
         for (k, orv, json) in objects {
@@ -199,7 +207,7 @@ impl Store {
     }
 
     /// Subscribes and returns the retained events after `rv`, atomically with respect to commits.
-    pub fn watch_from(&self, rv: u64) -> Result<(Vec<Arc<Event>>, broadcast::Receiver<Arc<Event>>), TooOld> {
+    pub fn watch_from(&self, rv: u64) -> Result<Resume, TooOld> {
         let g = self.lock();
         let oldest = g.history.front().map(|e| e.rv).unwrap_or(g.rv + 1);
         if rv < g.rv && rv + 1 < oldest {
@@ -211,7 +219,12 @@ impl Store {
     }
 
     /// Writes (or with `new == None` deletes) one object, stamping the next resourceVersion.
-    pub fn commit(&self, key: &ObjKey, expect: Expect, new: Option<Value>) -> Result<Committed, CommitError> {
+    pub fn commit(
+        &self,
+        key: &ObjKey,
+        expect: Expect,
+        new: Option<Value>,
+    ) -> Result<Committed, CommitError> {
         let mut g = self.lock();
         let inner = &mut *g;
         let slot = (key.ns.clone(), key.name.clone());
@@ -225,7 +238,14 @@ impl Store {
         let prev = current.map(|s| s.json.clone());
         let rv = inner.rv + 1;
         let (ty, mut obj) = match new {
-            Some(obj) => (if prev.is_some() { EventType::Modified } else { EventType::Added }, obj),
+            Some(obj) => (
+                if prev.is_some() {
+                    EventType::Modified
+                } else {
+                    EventType::Added
+                },
+                obj,
+            ),
             None => {
                 let Some(p) = &prev else {
                     return Err(CommitError::Missing);
@@ -250,7 +270,13 @@ impl Store {
             if prev.is_none() {
                 inner.count += 1;
             }
-            map.insert(slot, Stored { rv, json: json.clone() });
+            map.insert(
+                slot,
+                Stored {
+                    rv,
+                    json: json.clone(),
+                },
+            );
         }
         let ev = Arc::new(Event {
             rv,
@@ -268,7 +294,8 @@ impl Store {
             && p.wants_compaction(inner.count)
         {
             let objects = inner.objects.iter().flat_map(|(res, m)| {
-                m.iter().map(move |((ns, name), s)| (res, ns.as_str(), name.as_str(), s.rv, &*s.json))
+                m.iter()
+                    .map(move |((ns, name), s)| (res, ns.as_str(), name.as_str(), s.rv, &*s.json))
             });
             if let Err(e) = p.compact(rv, objects) {
                 tracing::warn!("compacting the store log failed: {e}");
@@ -290,10 +317,19 @@ mod tests {
     #[test]
     fn commits_bump_the_counter_and_check_expectations() {
         let s = Store::new(0, vec![], None, 100);
-        let c = s.commit(&key("a"), Expect::Absent, Some(json!({"metadata": {"name": "a"}}))).expect("create");
+        let c = s
+            .commit(
+                &key("a"),
+                Expect::Absent,
+                Some(json!({"metadata": {"name": "a"}})),
+            )
+            .expect("create");
         assert_eq!(c.rv, 1);
         assert!(c.json.contains("\"resourceVersion\":\"1\""));
-        assert!(matches!(s.commit(&key("a"), Expect::Absent, Some(json!({}))), Err(CommitError::Exists)));
+        assert!(matches!(
+            s.commit(&key("a"), Expect::Absent, Some(json!({}))),
+            Err(CommitError::Exists)
+        ));
         assert!(matches!(
             s.commit(&key("a"), Expect::Rv(7), Some(json!({"metadata": {}}))),
             Err(CommitError::Stale)
@@ -308,10 +344,18 @@ mod tests {
     fn watch_from_replays_retained_history_and_refuses_older() {
         let s = Store::new(0, vec![], None, 16);
         for i in 0..40 {
-            s.commit(&key(&format!("o{i}")), Expect::Absent, Some(json!({"metadata": {}}))).expect("create");
+            s.commit(
+                &key(&format!("o{i}")),
+                Expect::Absent,
+                Some(json!({"metadata": {}})),
+            )
+            .expect("create");
         }
         let (past, _rx) = s.watch_from(30).expect("recent");
-        assert_eq!(past.iter().map(|e| e.rv).collect::<Vec<_>>(), (31..=40).collect::<Vec<_>>());
+        assert_eq!(
+            past.iter().map(|e| e.rv).collect::<Vec<_>>(),
+            (31..=40).collect::<Vec<_>>()
+        );
         assert!(s.watch_from(3).is_err());
         assert!(s.watch_from(40).expect("current").0.is_empty());
     }
@@ -321,7 +365,12 @@ mod tests {
         let s = Store::new(0, vec![], None, 16);
         let res: ResKey = Arc::from("/configmaps");
         for ns in ["a", "ab", "b"] {
-            s.commit(&ObjKey::new(&res, ns, "x"), Expect::Absent, Some(json!({"metadata": {}}))).expect("create");
+            s.commit(
+                &ObjKey::new(&res, ns, "x"),
+                Expect::Absent,
+                Some(json!({"metadata": {}})),
+            )
+            .expect("create");
         }
         assert_eq!(s.list(&res, Some("a")).1.len(), 1);
         assert_eq!(s.list(&res, None).1.len(), 3);

@@ -48,7 +48,11 @@ pub enum Error {
         message: String,
     },
     /// `execute` was asked for a name the set does not have.
-    #[error("template: no template {} associated with template {}", quote(name), quote(set))]
+    #[error(
+        "template: no template {} associated with template {}",
+        quote(name),
+        quote(set)
+    )]
     NoTemplate {
         /// The name asked for.
         name: String,
@@ -57,7 +61,12 @@ pub enum Error {
     },
 }
 
-fn display_exec(template: &str, location: Option<&Location>, context: &str, message: &str) -> String {
+fn display_exec(
+    template: &str,
+    location: Option<&Location>,
+    context: &str,
+    message: &str,
+) -> String {
     match location {
         Some(loc) => format!(
             "template: {loc}: executing {} at <{context}>: {message}",
@@ -85,7 +94,11 @@ mod tests {
     fn displays_like_go() {
         let e = Error::Exec {
             template: "t".into(),
-            location: Some(Location { file: "t".into(), line: 1, col: 4 }),
+            location: Some(Location {
+                file: "t".into(),
+                line: 1,
+                col: 4,
+            }),
             context: ".a.b".into(),
             message: "nil pointer evaluating interface {}.b".into(),
         };
@@ -93,9 +106,19 @@ mod tests {
             e.to_string(),
             "template: t:1:4: executing \"t\" at <.a.b>: nil pointer evaluating interface {}.b"
         );
-        let p = Error::Parse { name: "t".into(), line: 3, message: "unexpected EOF".into() };
+        let p = Error::Parse {
+            name: "t".into(),
+            line: 3,
+            message: "unexpected EOF".into(),
+        };
         assert_eq!(p.to_string(), "template: t:3: unexpected EOF");
-        let n = Error::NoTemplate { name: "x".into(), set: "s".into() };
-        assert_eq!(n.to_string(), "template: no template \"x\" associated with template \"s\"");
+        let n = Error::NoTemplate {
+            name: "x".into(),
+            set: "s".into(),
+        };
+        assert_eq!(
+            n.to_string(),
+            "template: no template \"x\" associated with template \"s\""
+        );
     }
 }

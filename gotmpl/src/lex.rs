@@ -370,7 +370,10 @@ impl<'a> Lexer<'a> {
 
     fn lex_space(&mut self) -> State {
         let mut n = 0;
-        while self.peek().is_some_and(|c| c.is_ascii() && is_space(c as u8)) {
+        while self
+            .peek()
+            .is_some_and(|c| c.is_ascii() && is_space(c as u8))
+        {
             self.next();
             n += 1;
         }
@@ -439,7 +442,11 @@ impl<'a> Lexer<'a> {
 
     fn lex_field_or_variable(&mut self, kind: Kind) -> State {
         if self.at_terminator() {
-            self.emit(if kind == Kind::Variable { Kind::Variable } else { Kind::Dot });
+            self.emit(if kind == Kind::Variable {
+                Kind::Variable
+            } else {
+                Kind::Dot
+            });
             return State::InsideAction;
         }
         while let Some(c) = self.peek() {
@@ -612,19 +619,38 @@ mod tests {
     fn comments_vanish_with_trim() {
         assert_eq!(
             kinds("x {{- /* c */ -}} y"),
-            vec![(Kind::Text, "x".into()), (Kind::Text, "y".into()), (Kind::Eof, "".into())]
+            vec![
+                (Kind::Text, "x".into()),
+                (Kind::Text, "y".into()),
+                (Kind::Eof, "".into())
+            ]
         );
     }
 
     #[test]
     fn errors() {
-        let last = |s: &str| kinds(s).pop().map(|(k, v)| (k, v));
-        assert_eq!(last("{{ \"abc"), Some((Kind::Error, "unterminated quoted string".into())));
+        let last = |s: &str| kinds(s).pop();
+        assert_eq!(
+            last("{{ \"abc"),
+            Some((Kind::Error, "unterminated quoted string".into()))
+        );
         assert_eq!(last("{{ .a"), Some((Kind::Error, "unclosed action".into())));
-        assert_eq!(last("{{ (1 }}"), Some((Kind::Error, "unclosed left paren".into())));
-        assert_eq!(last("{{ ) }}"), Some((Kind::Error, "unexpected right paren".into())));
-        assert_eq!(last("{{/* x"), Some((Kind::Error, "unclosed comment".into())));
-        assert_eq!(last("{{ 3x }}"), Some((Kind::Error, "bad number syntax: \"3x\"".into())));
+        assert_eq!(
+            last("{{ (1 }}"),
+            Some((Kind::Error, "unclosed left paren".into()))
+        );
+        assert_eq!(
+            last("{{ ) }}"),
+            Some((Kind::Error, "unexpected right paren".into()))
+        );
+        assert_eq!(
+            last("{{/* x"),
+            Some((Kind::Error, "unclosed comment".into()))
+        );
+        assert_eq!(
+            last("{{ 3x }}"),
+            Some((Kind::Error, "bad number syntax: \"3x\"".into()))
+        );
     }
 
     #[test]

@@ -42,11 +42,18 @@ impl Tree {
 #[derive(Debug)]
 pub(crate) enum Node {
     Text(Box<str>),
-    Action { pos: usize, pipe: Pipe },
+    Action {
+        pos: usize,
+        pipe: Pipe,
+    },
     If(Box<Branch>),
     Range(Box<Branch>),
     With(Box<Branch>),
-    Template { pos: usize, name: Arc<str>, pipe: Option<Pipe> },
+    Template {
+        pos: usize,
+        name: Arc<str>,
+        pipe: Option<Pipe>,
+    },
     Break(usize),
     Continue(usize),
 }
@@ -87,17 +94,34 @@ pub(crate) struct Number {
 #[derive(Debug)]
 pub(crate) enum Arg {
     /// `.a.b`: the identifiers without dots.
-    Field { pos: usize, idents: Vec<Arc<str>> },
+    Field {
+        pos: usize,
+        idents: Vec<Arc<str>>,
+    },
     /// `$x.a`: the variable name (with `$`) then fields.
-    Variable { pos: usize, idents: Vec<Arc<str>> },
+    Variable {
+        pos: usize,
+        idents: Vec<Arc<str>>,
+    },
     /// `(pipe).a`, `fn.a`: a term followed by fields.
-    Chain { pos: usize, node: Box<Arg>, fields: Vec<Arc<str>> },
-    Ident { pos: usize, name: Arc<str> },
+    Chain {
+        pos: usize,
+        node: Box<Arg>,
+        fields: Vec<Arc<str>>,
+    },
+    Ident {
+        pos: usize,
+        name: Arc<str>,
+    },
     Dot(usize),
     Nil(usize),
     Bool(usize, bool),
     Number(usize, Box<Number>),
-    String { pos: usize, quoted: Box<str>, text: Arc<str> },
+    String {
+        pos: usize,
+        quoted: Box<str>,
+        text: Arc<str>,
+    },
     Pipe(Box<Pipe>),
 }
 

@@ -14,7 +14,7 @@ fn underscore_ok(s: &str) -> bool {
     if b.len() >= 2 && b[0] == b'0' && matches!(b[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
         i = 2;
         saw = b'0';
-        hex = b[1].to_ascii_lowercase() == b'x';
+        hex = b[1].eq_ignore_ascii_case(&b'x');
     }
     while i < b.len() {
         let c = b[i];
@@ -91,7 +91,10 @@ fn parse_float(s: &str) -> Option<f64> {
     let v = if body.len() > 2 && (body.starts_with("0x") || body.starts_with("0X")) {
         parse_hex_float(&body[2..])?
     } else {
-        if !body.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-')) {
+        if !body
+            .bytes()
+            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
+        {
             return None;
         }
         body.parse::<f64>().ok()?
@@ -122,8 +125,8 @@ fn parse_hex_float(s: &str) -> Option<f64> {
 /// Reads a number or character-constant literal like Go's `newNumber`, then
 /// computes its untyped constant value like Go's `idealConstant`.
 pub(crate) fn parse_number(text: &str, is_char: bool) -> Result<Number, String> {
-    let mut int = None;
-    let mut uint = None;
+    let int;
+    let uint;
     let mut float = None;
     if is_char {
         let (c, tail) = crate::quote::unquote_char(&text[1..], '\'')?;
@@ -131,14 +134,15 @@ pub(crate) fn parse_number(text: &str, is_char: bool) -> Result<Number, String> 
             return Err(format!("malformed character constant: {text}"));
         }
         int = Some(i64::from(u32::from(c)));
+        uint = None;
         float = Some(f64::from(u32::from(c)));
     } else {
         if text.ends_with('i') {
             return Err(format!("complex constants are not supported: {text}"));
         }
         uint = parse_uint(text);
-        int = parse_int(text);
-        if let Some(i) = int {
+        let mut i_val = parse_int(text);
+        if let Some(i) = i_val {
             float = Some(i as f64);
         } else if let Some(u) = uint {
             float = Some(u as f64);
@@ -148,13 +152,18 @@ pub(crate) fn parse_number(text: &str, is_char: bool) -> Result<Number, String> 
             }
             float = Some(f);
             if f.fract() == 0.0 && f.abs() < 9.2e18 {
-                int = Some(f as i64);
+                i_val = Some(f as i64);
             }
         }
-        if int.is_none() && uint.is_none() && float.is_none() {
-            return Err(format!("illegal number syntax: {}", crate::quote::quote(text)));
+        if i_val.is_none() && uint.is_none() && float.is_none() {
+            return Err(format!(
+                "illegal number syntax: {}",
+                crate::quote::quote(text)
+            ));
         }
+        int = i_val;
     }
+    let _ = uint;
     let is_hex_int = text.len() > 2
         && text.starts_with('0')
         && matches!(text.as_bytes()[1], b'x' | b'X')
@@ -212,7 +221,10 @@ mod tests {
             ideal("99999999999999999999"),
             Err("integer overflow: \"99999999999999999999\"".into())
         );
-        assert_eq!(ideal("18446744073709551615"), Err("18446744073709551615 overflows int".into()));
+        assert_eq!(
+            ideal("18446744073709551615"),
+            Err("18446744073709551615 overflows int".into())
+        );
         assert_eq!(ideal("1__0"), Err("illegal number syntax: \"1__0\"".into()));
         assert!(ideal("1e999").is_err());
     }

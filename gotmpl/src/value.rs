@@ -75,7 +75,10 @@ pub trait Object: Send + Sync {
 
 /// A callable value (`call .Fn arg`), Go's `func(...interface{}) (interface{}, error)`.
 #[derive(Clone)]
-pub struct Function(pub Arc<dyn Fn(&[Value]) -> Result<Value, String> + Send + Sync>);
+pub struct Function(pub Arc<FunctionFn>);
+
+/// The closure type behind a [`Function`].
+pub type FunctionFn = dyn Fn(&[Value]) -> Result<Value, String> + Send + Sync;
 
 impl Function {
     /// Wraps a closure.
@@ -289,7 +292,9 @@ impl From<&serde_json::Value> for Value {
             },
             J::String(s) => Value::String(s.as_str().into()),
             J::Array(a) => Value::List(Arc::new(a.iter().map(Value::from).collect())),
-            J::Object(o) => Value::Map(o.iter().map(|(k, v)| (k.clone(), Value::from(v))).collect()),
+            J::Object(o) => {
+                Value::Map(o.iter().map(|(k, v)| (k.clone(), Value::from(v))).collect())
+            }
         }
     }
 }
@@ -370,9 +375,7 @@ impl PartialEq for Value {
             (Value::Float(a), Value::Float(b)) => a == b,
             (Value::String(a), Value::String(b)) => a == b,
             (Value::List(a), Value::List(b)) => a == b,
-            (Value::Map(a), Value::Map(b)) => {
-                a.ptr_eq(b) || a.read(|x| b.read(|y| x == y))
-            }
+            (Value::Map(a), Value::Map(b)) => a.ptr_eq(b) || a.read(|x| b.read(|y| x == y)),
             (Value::Object(a), Value::Object(b)) => Arc::ptr_eq(a, b),
             (Value::Func(a), Value::Func(b)) => Arc::ptr_eq(&a.0, &b.0),
             _ => false,

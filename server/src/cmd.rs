@@ -11,7 +11,11 @@ use crate::http::serve::{serve, shutdown_signal, write_atomic};
 use crate::services::Service;
 
 #[derive(Parser, Debug)]
-#[command(name = "emco-server", version, about = "The bundled EMCO server: orchestrator, clm, dcm and rsync")]
+#[command(
+    name = "emco-server",
+    version,
+    about = "The bundled EMCO server: orchestrator, clm, dcm and rsync"
+)]
 pub struct Cli {
     /// Log format on stderr.
     #[arg(long, global = true, default_value = "text", value_parser = ["text", "json"])]
@@ -26,7 +30,7 @@ pub struct StoreArgs {
     #[arg(long, env = "EMCO_STORE", default_value = "sqlite:emco.db")]
     pub store: String,
     /// Largest accepted upload (chart, profile, kubeconfig) in MiB.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, env = "EMCO_MAX_UPLOAD_MB", default_value_t = 64)]
     pub max_upload_mb: usize,
 }
 
@@ -43,6 +47,31 @@ pub enum Command {
     Rsync(ServiceArgs),
     /// Run every service in this one process (quick start).
     All(AllArgs),
+    /// Run a simulated edge cluster (a Kubernetes API for rsync, kubectl and kube).
+    #[command(name = "cluster-sim")]
+    ClusterSim(SimArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SimArgs {
+    /// Cluster name.
+    #[arg(long)]
+    pub name: String,
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+    /// Where to write this cluster's kubeconfig (upload it to clm).
+    #[arg(long)]
+    pub kubeconfig_out: PathBuf,
+    /// Keep objects here so they survive a restart.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Number of simulated nodes running Pods.
+    #[arg(long, default_value_t = 3)]
+    pub cells: usize,
+    /// How long a node takes to start a Pod, in milliseconds.
+    #[arg(long, default_value_t = 300)]
+    pub start_delay_ms: u64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -83,7 +112,10 @@ pub struct AllArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("emco-server: cannot start the async runtime: {err}");
@@ -102,7 +134,11 @@ pub fn main() -> ExitCode {
 fn init_logging(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("EMCO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    use std::io::IsTerminal;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();
     } else {
@@ -117,6 +153,18 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Dcm(a) => run_one(Service::Dcm, a).await,
         Command::Rsync(a) => run_one(Service::Rsync, a).await,
         Command::All(a) => run_all(a).await,
+        Command::ClusterSim(a) => {
+            let opts = emco_cluster_sim::SimOptions {
+                name: a.name,
+                listen: a.listen,
+                kubeconfig_out: a.kubeconfig_out,
+                data_dir: a.data_dir,
+                cells: a.cells,
+                start_delay: std::time::Duration::from_millis(a.start_delay_ms),
+                ..Default::default()
+            };
+            emco_cluster_sim::serve(opts, shutdown_signal()).await
+        }
     }
 }
 
@@ -131,8 +179,42 @@ async fn run_one(service: Service, args: ServiceArgs) -> anyhow::Result<()> {
     let listen = args
         .listen
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], service.default_port())));
-    let ctx = service.ctx(store, args.store.max_upload_mb * 1024 * 1024);
-    serve(ctx, service.routes(), listen, args.addr_file.as_deref(), shutdown_signal()).await
+    let ctx = service.ctx(store.clone(), args.store.max_upload_mb * 1024 * 1024);
+    if service != Service::Rsync {
+        return serve(
+            ctx,
+            service.routes(),
+            listen,
+            args.addr_file.as_deref(),
+            shutdown_signal(),
+        )
+        .await;
+    }
+    let (tx, mut rx) = tokio::sync::broadcast::channel::<()>(1);
+    let owner = rsync_owner(&listen);
+    let reconciler = tokio::spawn(crate::rsync::run(store, owner, async move {
+        let _ = rx.recv().await;
+    }));
+    let result = serve(
+        ctx,
+        service.routes(),
+        listen,
+        args.addr_file.as_deref(),
+        shutdown_signal(),
+    )
+    .await;
+    let _ = tx.send(());
+    let _ = reconciler.await;
+    result
+}
+
+/// A stable owner id for rsync leases: a restarted process on the same address reclaims its
+/// own contexts at once instead of waiting for the leases to expire.
+fn rsync_owner(listen: &SocketAddr) -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    format!("rsync@{host}/{listen}")
 }
 
 async fn run_all(args: AllArgs) -> anyhow::Result<()> {
@@ -153,13 +235,33 @@ async fn run_all(args: AllArgs) -> anyhow::Result<()> {
         let mut rx = tx.subscribe();
         let listen = SocketAddr::new(args.host, port);
         tasks.push(tokio::spawn(async move {
-            serve(ctx, service.routes(), listen, Some(&addr_file), async move {
-                let _ = rx.recv().await;
-            })
+            serve(
+                ctx,
+                service.routes(),
+                listen,
+                Some(&addr_file),
+                async move {
+                    let _ = rx.recv().await;
+                },
+            )
             .await
         }));
     }
     let addrs = wait_for_addrs(&dir).await?;
+    let rsync_addr = addrs
+        .iter()
+        .find(|(s, _)| *s == Service::Rsync)
+        .map(|(_, a)| *a);
+    if let Some(addr) = rsync_addr {
+        let mut rx = tx.subscribe();
+        tokio::spawn(crate::rsync::run(
+            store.clone(),
+            rsync_owner(&addr),
+            async move {
+                let _ = rx.recv().await;
+            },
+        ));
+    }
     if let Some(path) = &args.emco_cfg_out {
         write_atomic(path, &emco_cfg(&addrs))?;
         tracing::info!(path = %path.display(), "wrote emcoctl config");
@@ -215,9 +317,18 @@ async fn wait_for_addrs(dir: &std::path::Path) -> anyhow::Result<Vec<(Service, S
 pub fn emco_cfg(addrs: &[(Service, SocketAddr)]) -> String {
     let mut out = String::new();
     for (service, addr) in addrs {
-        out.push_str(&format!("{}:\n  host: {}\n  port: {}\n", service.name(), addr.ip(), addr.port()));
+        out.push_str(&format!(
+            "{}:\n  host: {}\n  port: {}\n",
+            service.name(),
+            addr.ip(),
+            addr.port()
+        ));
         if *service == Service::Orchestrator {
-            out.push_str(&format!("dtc:\n  host: {}\n  port: {}\n", addr.ip(), addr.port()));
+            out.push_str(&format!(
+                "dtc:\n  host: {}\n  port: {}\n",
+                addr.ip(),
+                addr.port()
+            ));
         }
     }
     out

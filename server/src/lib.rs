@@ -11,6 +11,8 @@ pub mod deploy;
 pub mod http;
 pub mod orchestrator;
 pub mod resources;
+pub mod rsync;
 pub mod schema;
 pub mod services;
 pub mod state;
+pub mod status;

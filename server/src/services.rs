@@ -15,7 +15,12 @@ pub enum Service {
 }
 
 impl Service {
-    pub const ALL: [Service; 4] = [Service::Orchestrator, Service::Clm, Service::Dcm, Service::Rsync];
+    pub const ALL: [Service; 4] = [
+        Service::Orchestrator,
+        Service::Clm,
+        Service::Dcm,
+        Service::Rsync,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -47,6 +52,10 @@ impl Service {
     }
 
     pub fn ctx(self, store: Arc<dyn Store>, max_upload: usize) -> Ctx {
-        Ctx { store, service: self.name(), max_upload }
+        Ctx {
+            store,
+            service: self.name(),
+            max_upload,
+        }
     }
 }

@@ -26,24 +26,30 @@
 //!
 //! # How several processes share one SQLite file
 //! [`sqlite::SqliteStore`] keeps three tables: `kv` (the current keys), `log` (one row per
-//! change: revision, key, put/delete, value, previous version) and `meta` (the current revision
-//! and the compaction point).
+//! change: key, put/delete, value and the previous version, with an id that encodes the
+//! revision and the change's place in its transaction) and `meta` (the compaction point).
 //! - **WAL mode** lets readers in every process read a consistent snapshot while one writer
-//!   commits. Reads use a small pool of connections, writes one connection per process.
+//!   commits. Each process reads through a small pool of connections and writes through one
+//!   connection owned by a write thread, which commits the transactions queued at that moment
+//!   together (group commit; each still gets its own revision).
 //! - **Writes use `BEGIN IMMEDIATE`**, which takes SQLite's write lock before reading anything,
 //!   so writers in different processes serialize and a transaction's compares see the latest
-//!   committed state. The next revision is read from `meta` inside that transaction (never kept
-//!   in memory), so revisions stay unique and gap-free across processes. A writer waiting for
-//!   the lock longer than the busy timeout gets [`StoreError::Unavailable`] (transient).
+//!   committed state. The revision is derived inside that transaction from the newest `log`
+//!   row (never kept in memory), so revisions stay unique and gap-free across processes. A
+//!   writer waits for another process's lock with short, jittered sleeps; one that waits longer
+//!   than the busy timeout gets [`StoreError::Unavailable`] (transient).
 //! - **Durability**: `synchronous=NORMAL` in WAL mode writes each commit to the WAL file before
 //!   the commit returns, without an fsync. A killed process (even SIGKILL) therefore loses
 //!   nothing it committed: the data is in the operating system's page cache and the next
 //!   opener replays the WAL. Only a power loss or kernel crash can roll back the latest commits,
 //!   and even then the file stays consistent: a transaction is all there or not at all.
-//! - **Watches**: SQLite cannot notify other processes, so each process polls the revision in
-//!   `meta` every few milliseconds while it has watchers (see
-//!   [`sqlite::SqliteOptions::poll_interval`]) and, when it moved, every watcher reads the new
-//!   `log` rows under its prefix. Commits made by the same process wake its watchers at once.
+//! - **Watches**: SQLite cannot notify other processes, so each process with watchers polls the
+//!   current revision every few milliseconds (see [`sqlite::SqliteOptions::poll_interval`]) and,
+//!   when it moved, every watcher reads the new `log` rows under its prefix. Commits made by the
+//!   same process wake its watchers at once.
+//! - **History** grows until [`Store::compact`] drops it; whoever runs the store decides how
+//!   much to keep (watchers that fall behind the compaction point get
+//!   [`StoreError::Compacted`] and must re-read with [`Store::range`]).
 
 pub mod contract;
 mod error;

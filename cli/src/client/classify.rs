@@ -207,7 +207,10 @@ mod tests {
     fn html_is_in_doubt_whatever_the_code() {
         let page = "<html><body><h1>502 Bad Gateway</h1></body></html>";
         assert_eq!(kind(502, Some("text/html"), page), Some(InDoubt));
-        assert_eq!(kind(200, Some("text/html; charset=utf-8"), "ok"), Some(InDoubt));
+        assert_eq!(
+            kind(200, Some("text/html; charset=utf-8"), "ok"),
+            Some(InDoubt)
+        );
         assert_eq!(kind(404, None, "  <!DOCTYPE html>"), Some(InDoubt));
         let f = classify_response(502, Some("text/html"), page, None).unwrap();
         assert_eq!(f.reason, "HTTP 502 with an HTML body");
@@ -216,11 +219,24 @@ mod tests {
     #[test]
     fn transient_server_errors() {
         assert_eq!(kind(503, None, ""), Some(Transient));
-        assert_eq!(kind(500, None, "store unavailable: disk I/O\n"), Some(Transient));
-        assert_eq!(kind(500, None, "Error connecting to Database\n"), Some(Transient));
-        assert_eq!(kind(500, None, "etcdserver: request timed out"), Some(Transient));
         assert_eq!(
-            kind(500, None, "rpc error: code = Unavailable desc = rsync is down"),
+            kind(500, None, "store unavailable: disk I/O\n"),
+            Some(Transient)
+        );
+        assert_eq!(
+            kind(500, None, "Error connecting to Database\n"),
+            Some(Transient)
+        );
+        assert_eq!(
+            kind(500, None, "etcdserver: request timed out"),
+            Some(Transient)
+        );
+        assert_eq!(
+            kind(
+                500,
+                None,
+                "rpc error: code = Unavailable desc = rsync is down"
+            ),
             Some(Transient)
         );
         let f = classify_response(500, None, "store unavailable\n", None).unwrap();

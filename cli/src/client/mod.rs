@@ -5,20 +5,22 @@
 //! their attempts. When a reissue is refused as a duplicate, [`verify`] decides whether an
 //! earlier attempt already did the work.
 
+mod body;
 pub mod classify;
+mod reissue;
 pub mod retry;
 pub mod verify;
 
 use std::time::Duration;
 
 use reqwest::Method;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
-use reqwest::multipart::{Form, Part};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use tokio::time::Instant;
 
 use crate::config::Service;
 use crate::output::Output;
 use crate::resource::Payload;
+use body::{Encoded, encode};
 use classify::{Failure, FailureKind, classify_response, classify_transport};
 pub use retry::RetryPolicy;
 use verify::ReissueCheck;
@@ -201,6 +203,14 @@ impl Client {
         out: &mut dyn Output,
     ) -> Result<Attempts, CallError> {
         let started = Instant::now();
+        let body = encode(&call.payload).await.map_err(|reason| CallError {
+            method: call.method.clone(),
+            url: call.url.clone(),
+            reason,
+            kind: FailureKind::Definite,
+            attempts: 0,
+            elapsed: started.elapsed(),
+        })?;
         let mut schedule = self.options.retry.schedule();
         let mut count = 0;
         let mut maybe_applied = false;
@@ -212,7 +222,7 @@ impl Client {
                 count,
                 maybe_applied,
             };
-            let (answer, failure) = match self.send_once(call, key).await {
+            let (answer, failure) = match self.send_once(call, key, body.as_ref()).await {
                 Attempt::Answered(answer, None) => return Ok(finish(answer, None)),
                 Attempt::Answered(answer, Some(f)) if f.kind == FailureKind::Definite => {
                     return Ok(finish(answer, Some(f)));
@@ -242,7 +252,7 @@ impl Client {
     }
 
     /// One attempt: the answer (with its classification) or a transport failure.
-    async fn send_once(&self, call: &Call, key: Option<&str>) -> Attempt {
+    async fn send_once(&self, call: &Call, key: Option<&str>, body: Option<&Encoded>) -> Attempt {
         let mut request = self.http.request(call.method.clone(), &call.url);
         if let Some(token) = &self.options.token {
             request = request.bearer_auth(token);
@@ -253,27 +263,11 @@ impl Client {
         if call.accept_json {
             request = request.header(ACCEPT, "application/json");
         }
-        request = match &call.payload {
-            Payload::None => request,
-            Payload::Json(bytes) => request
-                .header(CONTENT_TYPE, "application/json")
-                .body(bytes.clone()),
-            Payload::Multipart { metadata, parts } => {
-                let mut form = Form::new().text("metadata", metadata.clone());
-                for part in parts {
-                    let mut headers = HeaderMap::new();
-                    headers.insert(
-                        CONTENT_TYPE,
-                        HeaderValue::from_static("application/octet-stream"),
-                    );
-                    let p = Part::bytes(part.content.clone())
-                        .file_name(part.filename.clone())
-                        .headers(headers);
-                    form = form.part(part.field.clone(), p);
-                }
-                request.multipart(form)
-            }
-        };
+        if let Some(body) = body {
+            request = request
+                .header(CONTENT_TYPE, body.content_type.as_str())
+                .body(body.bytes.clone());
+        }
         let response = match request.send().await {
             Ok(response) => response,
             Err(e) => return Attempt::NoAnswer(classify_transport(&e)),
@@ -305,82 +299,6 @@ impl Client {
             retry_after.as_deref(),
         );
         Attempt::Answered(Answer { status, body }, failure)
-    }
-
-    /// A reissued call was refused: confirm or reject with a GET, per the call's check.
-    async fn check_reissue(&self, call: &Call, answer: &Answer, out: &mut dyn Output) -> Verdict {
-        use classify::{is_already_exists, is_state_conflict};
-        match &call.check {
-            ReissueCheck::Created(item) if is_already_exists(answer.status, &answer.body) => {
-                let get = get_call(item.service, &item.anchor, &item.url, item.accept_json);
-                let stored = match self.fetch_json(&get, out).await {
-                    Ok(v) => v,
-                    Err(why) => {
-                        return Verdict::Rejected(format!(
-                            "reissued call answered {} and the stored resource could not be read: {why}",
-                            answer.status
-                        ));
-                    }
-                };
-                match verify::stored_matches(&item.sent, &stored) {
-                    Ok(()) => Verdict::Confirmed(format!(
-                        "reissued call answered {}; the stored resource equals what was sent, counted as success",
-                        answer.status
-                    )),
-                    Err(diff) => Verdict::Rejected(format!(
-                        "reissued call answered {}; the stored resource differs from what was sent: {diff}",
-                        answer.status
-                    )),
-                }
-            }
-            ReissueCheck::Lifecycle(lc) if is_state_conflict(answer.status, &answer.body) => {
-                let get = get_call(lc.service, &lc.anchor, &lc.url, false);
-                let status = match self.fetch_json(&get, out).await {
-                    Ok(v) => v,
-                    Err(why) => {
-                        return Verdict::Rejected(format!(
-                            "reissued call answered {} and the status could not be read: {why}",
-                            answer.status
-                        ));
-                    }
-                };
-                let state = verify::reported_state(lc.kind, &status).unwrap_or("no state");
-                let target = lc.accepted.first().copied().unwrap_or_default();
-                if lc.accepted.contains(&state) {
-                    Verdict::Confirmed(format!(
-                        "reissued call answered {}; the status shows {state}, so an earlier attempt took effect, counted as success",
-                        answer.status
-                    ))
-                } else {
-                    Verdict::Rejected(format!(
-                        "reissued call answered {}; the status shows {state}, not {target}",
-                        answer.status
-                    ))
-                }
-            }
-            ReissueCheck::Deleted if answer.status == 404 => Verdict::Confirmed(
-                "reissued call answered 404: an earlier attempt deleted it, counted as success"
-                    .to_string(),
-            ),
-            _ => Verdict::ApiError,
-        }
-    }
-
-    /// A GET (with retries) whose 2xx JSON body is returned; anything else is described.
-    async fn fetch_json(
-        &self,
-        call: &Call,
-        out: &mut dyn Output,
-    ) -> Result<serde_json::Value, String> {
-        let attempts = self.attempts(call, None, out).await.map_err(|e| e.to_string())?;
-        if attempts.failed.is_some() {
-            return Err(format!(
-                "GET {} answered {}",
-                call.url, attempts.answer.status
-            ));
-        }
-        serde_json::from_str(&attempts.answer.body)
-            .map_err(|e| format!("GET {} answered a body that is not JSON: {e}", call.url))
     }
 }
 

@@ -76,11 +76,19 @@ impl Schedule {
     }
 }
 
-/// A delay as Go prints durations in short form: `400ms`, `1.6s`, `2s`.
+/// A duration as Go prints it, in short form: `400ms`, `1.6s`, `2s`, `5m0s`, `1h2m3s`
+/// (whole seconds from a minute up).
 pub fn format_delay(d: Duration) -> String {
     let ms = d.as_millis();
     if ms < 1000 {
         return format!("{ms}ms");
+    }
+    if d.as_secs() >= 60 {
+        let secs = d.as_secs();
+        return match (secs / 3600, secs % 3600 / 60, secs % 60) {
+            (0, m, s) => format!("{m}m{s}s"),
+            (h, m, s) => format!("{h}h{m}m{s}s"),
+        };
     }
     let secs = format!("{:.3}", d.as_secs_f64());
     let secs = secs.trim_end_matches('0').trim_end_matches('.');
@@ -113,7 +121,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         total = total.saturating_add(part);
         rest = &rest_unit[unit_len..];
     }
-    if text.is_empty() { Err(bad()) } else { Ok(total) }
+    if text.is_empty() {
+        Err(bad())
+    } else {
+        Ok(total)
+    }
 }
 
 #[cfg(test)]
@@ -138,7 +150,11 @@ mod tests {
         let mut s = RetryPolicy::default().schedule();
         for base in [100u128, 200, 400, 800, 1600, 2000, 2000] {
             let d = s.next_delay(None).unwrap().as_millis();
-            assert!((base..=2 * base).contains(&d), "{d} not in {base}..={}", 2 * base);
+            assert!(
+                (base..=2 * base).contains(&d),
+                "{d} not in {base}..={}",
+                2 * base
+            );
         }
     }
 
@@ -196,5 +212,7 @@ mod tests {
         assert_eq!(format_delay(Duration::from_secs(2)), "2s");
         assert_eq!(format_delay(Duration::from_millis(1234)), "1.234s");
         assert_eq!(format_delay(Duration::ZERO), "0ms");
+        assert_eq!(format_delay(Duration::from_millis(300_400)), "5m0s");
+        assert_eq!(format_delay(Duration::from_secs(3723)), "1h2m3s");
     }
 }

@@ -70,7 +70,16 @@ pub fn lifecycle_check(config: &Config, anchor: &str) -> Result<ReissueCheck, Ro
     let path = anchor.split('?').next().unwrap_or_default();
     let s: Vec<&str> = path.split('/').collect();
     let (status_anchor, kind, accepted) = match s.as_slice() {
-        ["projects", _, "composite-apps", _, _, "deployment-intent-groups", _, op] => {
+        [
+            "projects",
+            _,
+            "composite-apps",
+            _,
+            _,
+            "deployment-intent-groups",
+            _,
+            op,
+        ] => {
             let target = match *op {
                 "approve" => "Approved",
                 "instantiate" => "Instantiated",
@@ -191,7 +200,8 @@ mod tests {
             ("instantiate", "Instantiated"),
             ("terminate", "Terminated"),
         ] {
-            let ReissueCheck::Lifecycle(c) = lifecycle_check(&cfg(), &format!("{DIG}/{op}")).unwrap()
+            let ReissueCheck::Lifecycle(c) =
+                lifecycle_check(&cfg(), &format!("{DIG}/{op}")).unwrap()
             else {
                 panic!("{op}: no check");
             };
@@ -228,7 +238,10 @@ mod tests {
             reported_state(StatusKind::LogicalCloud, &dig),
             Some("Instantiating")
         );
-        assert_eq!(reported_state(StatusKind::Dig, &json!({"states": {}})), None);
+        assert_eq!(
+            reported_state(StatusKind::Dig, &json!({"states": {}})),
+            None
+        );
     }
 
     #[test]
@@ -241,7 +254,10 @@ mod tests {
         let ReissueCheck::Created(c) = created_check(&cfg(), &doc).unwrap() else {
             panic!("no check");
         };
-        assert_eq!(c.url, "http://o:1/v2/projects/p/composite-apps/ca/v1/apps/a1");
+        assert_eq!(
+            c.url,
+            "http://o:1/v2/projects/p/composite-apps/ca/v1/apps/a1"
+        );
         assert!(c.accept_json);
         let unnamed = Document {
             anchor: "projects".into(),
@@ -273,13 +289,20 @@ mod tests {
             Err("spec.list[0].a: stored 5, sent 1".to_string())
         );
         let stored = json!({"metadata": {"name": "ca", "description": "new"}});
-        assert!(stored_matches(&sent, &stored).unwrap_err().starts_with("spec:"));
+        assert!(
+            stored_matches(&sent, &stored)
+                .unwrap_err()
+                .starts_with("spec:")
+        );
     }
 
     #[test]
     fn labels_compare_the_label_only() {
         let sent = json!({"metadata": {"name": ""}, "clusterLabel": "edge"});
-        assert_eq!(stored_matches(&sent, &json!({"clusterLabel": "edge"})), Ok(()));
+        assert_eq!(
+            stored_matches(&sent, &json!({"clusterLabel": "edge"})),
+            Ok(())
+        );
         assert!(stored_matches(&sent, &json!({"clusterLabel": "core"})).is_err());
     }
 

@@ -32,7 +32,12 @@ pub async fn run_apply(
                     }
                 };
                 let flow = runner
-                    .call(Method::POST, &doc.anchor, payload, CheckFor::Post(Some(doc)))
+                    .call(
+                        Method::POST,
+                        &doc.anchor,
+                        payload,
+                        CheckFor::Post(Some(doc)),
+                    )
                     .await?;
                 if flow == Flow::Stop {
                     break;

@@ -28,7 +28,12 @@ pub async fn run_get(
                     continue;
                 }
                 runner
-                    .call(Method::GET, &doc.item_anchor(), Payload::None, CheckFor::None)
+                    .call(
+                        Method::GET,
+                        &doc.item_anchor(),
+                        Payload::None,
+                        CheckFor::None,
+                    )
                     .await?;
             }
         }

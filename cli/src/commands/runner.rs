@@ -231,7 +231,11 @@ impl<'a> Runner<'a> {
         let text = match self.format {
             GetFormat::Yaml => {
                 let yaml = serde_saphyr::to_string(&value).unwrap_or_else(|_| value.to_string());
-                let sep = if self.bodies_printed == 0 { "" } else { "---\n" };
+                let sep = if self.bodies_printed == 0 {
+                    ""
+                } else {
+                    "---\n"
+                };
                 format!("{sep}{}", yaml.trim_end())
             }
             _ => serde_json::to_string_pretty(&value).unwrap_or_else(|_| value.to_string()),

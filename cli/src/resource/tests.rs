@@ -48,9 +48,10 @@ fn keys_are_case_sensitive() {
 
 #[test]
 fn key_with_space_before_colon_as_in_emco_examples() {
-    let docs =
-        parse_documents("resourceContext:\n  anchor: cluster-providers\nmetadata :\n   name: cp1\n")
-            .unwrap();
+    let docs = parse_documents(
+        "resourceContext:\n  anchor: cluster-providers\nmetadata :\n   name: cp1\n",
+    )
+    .unwrap();
     assert_eq!(docs[0].metadata.name, "cp1");
 }
 
@@ -72,8 +73,8 @@ fn spec_types_survive_and_keys_are_sorted() {
 
 #[test]
 fn empty_spec_is_omitted() {
-    let docs = parse_documents("resourceContext:\n  anchor: a\nmetadata:\n  name: n\nspec: {}\n")
-        .unwrap();
+    let docs =
+        parse_documents("resourceContext:\n  anchor: a\nmetadata:\n  name: n\nspec: {}\n").unwrap();
     assert_eq!(body_text(&docs[0]), r#"{"metadata":{"name":"n"}}"#);
 }
 
@@ -143,16 +144,20 @@ fn files_become_parts_named_by_base_name() {
         .collect();
     assert_eq!(
         got,
-        vec![("files", "a.yaml", &b"A"[..]), ("files", "b.yaml", &b"B"[..])]
+        vec![
+            ("files", "a.yaml", &b"A"[..]),
+            ("files", "b.yaml", &b"B"[..])
+        ]
     );
 }
 
 #[test]
 fn missing_file_names_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let docs =
-        parse_documents("resourceContext:\n  anchor: x\nmetadata:\n  name: n\nfile: output/app.tgz\n")
-            .unwrap();
+    let docs = parse_documents(
+        "resourceContext:\n  anchor: x\nmetadata:\n  name: n\nfile: output/app.tgz\n",
+    )
+    .unwrap();
     let err = docs[0].payload(dir.path()).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("output/app.tgz"), "{text}");
@@ -161,7 +166,8 @@ fn missing_file_names_the_file() {
 
 #[test]
 fn json_payload_without_files() {
-    let docs = parse_documents("resourceContext:\n  anchor: projects\nmetadata:\n  name: p\n").unwrap();
+    let docs =
+        parse_documents("resourceContext:\n  anchor: projects\nmetadata:\n  name: p\n").unwrap();
     assert_eq!(
         docs[0].payload(Path::new(".")).unwrap(),
         Payload::Json(br#"{"metadata":{"name":"p"}}"#.to_vec())

@@ -49,8 +49,13 @@ struct RemoveReq {
 type Db = Arc<LrpDb>;
 
 fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, BbsError> {
-    let text = if body.is_empty() { &b"{}"[..] } else { &body[..] };
-    serde_json::from_slice(text).map_err(|e| BbsError::invalid_request(&format!("invalid request body: {e}")))
+    let text = if body.is_empty() {
+        &b"{}"[..]
+    } else {
+        &body[..]
+    };
+    serde_json::from_slice(text)
+        .map_err(|e| BbsError::invalid_request(&format!("invalid request body: {e}")))
 }
 
 fn lifecycle(r: Result<(), BbsError>) -> Json<Value> {
@@ -70,21 +75,38 @@ fn evacuation(r: Result<bool, BbsError>) -> Json<Value> {
 fn keyed(body: &Bytes) -> Result<KeyedReq, BbsError> {
     let r: KeyedReq = parse(body)?;
     if r.actual_lrp_key.process_guid.is_empty() {
-        return Err(BbsError::invalid_request("actual_lrp_key.process_guid is required"));
+        return Err(BbsError::invalid_request(
+            "actual_lrp_key.process_guid is required",
+        ));
     }
     Ok(r)
 }
 
 async fn claim(AxState(db): AxState<Db>, body: Bytes) -> Json<Value> {
-    lifecycle(parse::<ClaimReq>(&body).and_then(|r| db.claim(&r.process_guid, r.index, &r.actual_lrp_instance_key)))
+    lifecycle(
+        parse::<ClaimReq>(&body)
+            .and_then(|r| db.claim(&r.process_guid, r.index, &r.actual_lrp_instance_key)),
+    )
 }
 
 async fn start(AxState(db): AxState<Db>, body: Bytes) -> Json<Value> {
-    lifecycle(keyed(&body).and_then(|r| db.start(&r.actual_lrp_key, &r.actual_lrp_instance_key, &r.actual_lrp_net_info)))
+    lifecycle(keyed(&body).and_then(|r| {
+        db.start(
+            &r.actual_lrp_key,
+            &r.actual_lrp_instance_key,
+            &r.actual_lrp_net_info,
+        )
+    }))
 }
 
 async fn crash(AxState(db): AxState<Db>, body: Bytes) -> Json<Value> {
-    lifecycle(keyed(&body).and_then(|r| db.crash(&r.actual_lrp_key, &r.actual_lrp_instance_key, &r.error_message)))
+    lifecycle(keyed(&body).and_then(|r| {
+        db.crash(
+            &r.actual_lrp_key,
+            &r.actual_lrp_instance_key,
+            &r.error_message,
+        )
+    }))
 }
 
 async fn fail(AxState(db): AxState<Db>, body: Bytes) -> Json<Value> {
@@ -99,28 +121,44 @@ async fn remove(AxState(db): AxState<Db>, body: Bytes) -> Json<Value> {
 }
 
 async fn evacuate_claimed(AxState(db): AxState<Db>, body: Bytes) -> Json<Value> {
-    evacuation(keyed(&body).and_then(|r| db.evacuate_claimed(&r.actual_lrp_key, &r.actual_lrp_instance_key)))
-}
-
-async fn evacuate_crashed(AxState(db): AxState<Db>, body: Bytes) -> Json<Value> {
     evacuation(
         keyed(&body)
-            .and_then(|r| db.evacuate_crashed(&r.actual_lrp_key, &r.actual_lrp_instance_key, &r.error_message)),
+            .and_then(|r| db.evacuate_claimed(&r.actual_lrp_key, &r.actual_lrp_instance_key)),
     )
 }
 
+async fn evacuate_crashed(AxState(db): AxState<Db>, body: Bytes) -> Json<Value> {
+    evacuation(keyed(&body).and_then(|r| {
+        db.evacuate_crashed(
+            &r.actual_lrp_key,
+            &r.actual_lrp_instance_key,
+            &r.error_message,
+        )
+    }))
+}
+
 async fn evacuate_stopped(AxState(db): AxState<Db>, body: Bytes) -> Json<Value> {
-    evacuation(keyed(&body).and_then(|r| db.evacuate_stopped(&r.actual_lrp_key, &r.actual_lrp_instance_key)))
+    evacuation(
+        keyed(&body)
+            .and_then(|r| db.evacuate_stopped(&r.actual_lrp_key, &r.actual_lrp_instance_key)),
+    )
 }
 
 async fn evacuate_running(AxState(db): AxState<Db>, body: Bytes) -> Json<Value> {
     evacuation(keyed(&body).and_then(|r| {
-        db.evacuate_running(&r.actual_lrp_key, &r.actual_lrp_instance_key, &r.actual_lrp_net_info)
+        db.evacuate_running(
+            &r.actual_lrp_key,
+            &r.actual_lrp_instance_key,
+            &r.actual_lrp_net_info,
+        )
     }))
 }
 
 async fn remove_evacuating(AxState(db): AxState<Db>, body: Bytes) -> Json<Value> {
-    lifecycle(keyed(&body).and_then(|r| db.remove_evacuating(&r.actual_lrp_key, &r.actual_lrp_instance_key)))
+    lifecycle(
+        keyed(&body)
+            .and_then(|r| db.remove_evacuating(&r.actual_lrp_key, &r.actual_lrp_instance_key)),
+    )
 }
 
 async fn list(AxState(db): AxState<Db>, body: Bytes) -> Json<Value> {
@@ -142,7 +180,10 @@ pub fn router(db: Db) -> Router {
         .route("/v1/actual_lrps/evacuate_claimed", post(evacuate_claimed))
         .route("/v1/actual_lrps/evacuate_crashed", post(evacuate_crashed))
         .route("/v1/actual_lrps/evacuate_stopped", post(evacuate_stopped))
-        .route("/v1/actual_lrps/evacuate_running.r1", post(evacuate_running))
+        .route(
+            "/v1/actual_lrps/evacuate_running.r1",
+            post(evacuate_running),
+        )
         .route("/v1/actual_lrps/evacuate_running", post(evacuate_running))
         .route("/v1/actual_lrps/remove_evacuating", post(remove_evacuating))
         .route("/v1/actual_lrps/list", post(list))

@@ -31,7 +31,9 @@ pub fn restart_delay(crash_count: i32) -> Option<Duration> {
 /// BBS `ShouldRestart`: whether a crash at `crashed_at` may restart at `now` (nanoseconds).
 pub fn should_restart(now: i64, crashed_at: i64, crash_count: i32) -> bool {
     match restart_delay(crash_count) {
-        Some(d) => crashed_at.saturating_add(i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)) <= now,
+        Some(d) => {
+            crashed_at.saturating_add(i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)) <= now
+        }
         None => false,
     }
 }

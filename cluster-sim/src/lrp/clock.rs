@@ -27,7 +27,10 @@ impl FakeClock {
     }
 
     pub fn advance(&self, by: Duration) {
-        self.0.fetch_add(i64::try_from(by.as_nanos()).unwrap_or(i64::MAX), Ordering::SeqCst);
+        self.0.fetch_add(
+            i64::try_from(by.as_nanos()).unwrap_or(i64::MAX),
+            Ordering::SeqCst,
+        );
     }
 }
 

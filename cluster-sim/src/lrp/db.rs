@@ -8,7 +8,9 @@ use tokio::sync::broadcast;
 
 use super::backoff::{self, CRASH_RESET_TIMEOUT};
 use super::table::allows;
-use super::{ActualLrp, ActualLrpKey, BbsError, Clock, InstanceKey, NetInfo, PodRef, Presence, State};
+use super::{
+    ActualLrp, ActualLrpKey, BbsError, Clock, InstanceKey, NetInfo, PodRef, Presence, State,
+};
 
 pub(super) type Slot = (String, i32, Presence);
 
@@ -83,11 +85,12 @@ impl LrpDb {
         let created = {
             let mut g = self.lock();
             let s = slot(&key, Presence::Ordinary);
-            if g.contains_key(&s) {
-                false
-            } else {
-                g.insert(s, lrp);
-                true
+            match g.entry(s) {
+                std::collections::btree_map::Entry::Occupied(_) => false,
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(lrp);
+                    true
+                }
             }
         };
         if created {
@@ -97,7 +100,13 @@ impl LrpDb {
     }
 
     /// Puts back a RUNNING instance known from a persisted Pod (after a simulator restart).
-    pub fn restore_running(&self, key: ActualLrpKey, pod: Option<PodRef>, ik: InstanceKey, net: NetInfo) {
+    pub fn restore_running(
+        &self,
+        key: ActualLrpKey,
+        pod: Option<PodRef>,
+        ik: InstanceKey,
+        net: NetInfo,
+    ) {
         let mut lrp = ActualLrp {
             key: key.clone(),
             instance_key: ik,
@@ -116,7 +125,10 @@ impl LrpDb {
         let keys: Vec<ActualLrpKey> = {
             let mut g = self.lock();
             let gone: Vec<Slot> = g.keys().filter(|s| s.0 == process_guid).cloned().collect();
-            gone.iter().filter_map(|s| g.remove(s)).map(|l| l.key).collect()
+            gone.iter()
+                .filter_map(|s| g.remove(s))
+                .map(|l| l.key)
+                .collect()
         };
         for k in keys.iter().take(1) {
             self.changed(k);
@@ -174,7 +186,9 @@ impl LrpDb {
 
     pub fn claim(&self, process_guid: &str, index: i32, ik: &InstanceKey) -> Result<(), BbsError> {
         if ik.instance_guid.is_empty() || ik.cell_id.is_empty() {
-            return Err(BbsError::invalid_request("actual_lrp_instance_key is required"));
+            return Err(BbsError::invalid_request(
+                "actual_lrp_instance_key is required",
+            ));
         }
         self.with_ordinary(process_guid, index, |lrp| {
             if !allows(lrp.state, &lrp.instance_key, ik, State::Claimed) {
@@ -192,9 +206,16 @@ impl LrpDb {
         })
     }
 
-    pub fn start(&self, key: &ActualLrpKey, ik: &InstanceKey, net: &NetInfo) -> Result<(), BbsError> {
+    pub fn start(
+        &self,
+        key: &ActualLrpKey,
+        ik: &InstanceKey,
+        net: &NetInfo,
+    ) -> Result<(), BbsError> {
         if ik.instance_guid.is_empty() || ik.cell_id.is_empty() {
-            return Err(BbsError::invalid_request("actual_lrp_instance_key is required"));
+            return Err(BbsError::invalid_request(
+                "actual_lrp_instance_key is required",
+            ));
         }
         let exists = self.lock().contains_key(&slot(key, Presence::Ordinary));
         if !exists {
@@ -228,7 +249,8 @@ impl LrpDb {
         // The replacement runs: the evacuating and suspect copies are no longer needed.
         let removed = {
             let mut g = self.lock();
-            g.remove(&slot(key, Presence::Evacuating)).is_some() | g.remove(&slot(key, Presence::Suspect)).is_some()
+            g.remove(&slot(key, Presence::Evacuating)).is_some()
+                | g.remove(&slot(key, Presence::Suspect)).is_some()
         };
         if removed {
             self.changed(key);
@@ -236,11 +258,18 @@ impl LrpDb {
         Ok(())
     }
 
-    pub fn crash(&self, key: &ActualLrpKey, ik: &InstanceKey, reason: &str) -> Result<(), BbsError> {
+    pub fn crash(
+        &self,
+        key: &ActualLrpKey,
+        ik: &InstanceKey,
+        reason: &str,
+    ) -> Result<(), BbsError> {
         let now = self.clock.now_nanos();
         self.with_ordinary(&key.process_guid, key.index, |lrp| {
             let running_for = now.saturating_sub(lrp.since);
-            let count = if running_for > CRASH_RESET_TIMEOUT.as_nanos() as i64 && lrp.state == State::Running {
+            let count = if running_for > CRASH_RESET_TIMEOUT.as_nanos() as i64
+                && lrp.state == State::Running
+            {
                 1
             } else {
                 lrp.crash_count + 1
@@ -273,7 +302,12 @@ impl LrpDb {
         })
     }
 
-    pub fn remove(&self, process_guid: &str, index: i32, ik: Option<&InstanceKey>) -> Result<(), BbsError> {
+    pub fn remove(
+        &self,
+        process_guid: &str,
+        index: i32,
+        ik: Option<&InstanceKey>,
+    ) -> Result<(), BbsError> {
         let key = {
             let mut g = self.lock();
             let s = (process_guid.to_string(), index, Presence::Ordinary);
@@ -317,7 +351,8 @@ impl LrpDb {
             .values()
             .filter(|l| l.presence == Presence::Ordinary && l.state == State::Crashed)
             .filter_map(|l| {
-                backoff::restart_delay(l.crash_count).map(|d| l.since.saturating_add(d.as_nanos() as i64))
+                backoff::restart_delay(l.crash_count)
+                    .map(|d| l.since.saturating_add(d.as_nanos() as i64))
             })
             .min()
     }

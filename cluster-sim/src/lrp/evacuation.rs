@@ -44,7 +44,12 @@ impl LrpDb {
 
     /// The cell drains a running instance: it keeps serving as EVACUATING while the ordinary
     /// instance is placed again. Returns whether the cell keeps the container.
-    pub fn evacuate_running(&self, key: &ActualLrpKey, ik: &InstanceKey, net: &NetInfo) -> Result<bool, BbsError> {
+    pub fn evacuate_running(
+        &self,
+        key: &ActualLrpKey,
+        ik: &InstanceKey,
+        net: &NetInfo,
+    ) -> Result<bool, BbsError> {
         let keep = {
             let mut g = self.lock();
             let evac_slot = slot(key, Presence::Evacuating);
@@ -75,9 +80,7 @@ impl LrpDb {
                 };
                 self.touch(&mut evac);
                 g.insert(evac_slot, evac);
-                if same
-                    && let Some(o) = g.get_mut(&slot(key, Presence::Ordinary))
-                {
+                if same && let Some(o) = g.get_mut(&slot(key, Presence::Ordinary)) {
                     o.state = State::Unclaimed;
                     o.instance_key = InstanceKey::default();
                     o.net_info = NetInfo::default();
@@ -108,7 +111,12 @@ impl LrpDb {
     }
 
     /// An instance crashed while its cell was evacuating.
-    pub fn evacuate_crashed(&self, key: &ActualLrpKey, ik: &InstanceKey, reason: &str) -> Result<bool, BbsError> {
+    pub fn evacuate_crashed(
+        &self,
+        key: &ActualLrpKey,
+        ik: &InstanceKey,
+        reason: &str,
+    ) -> Result<bool, BbsError> {
         let dropped = self.drop_evacuating(key, ik);
         let ordinary = self.ordinary(key).filter(|o| o.instance_key == *ik);
         if ordinary.is_some() {

@@ -57,7 +57,9 @@ pub struct NetInfo {
     pub instance_address: String,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum State {
     #[default]
@@ -67,7 +69,9 @@ pub enum State {
     Crashed,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Presence {
     #[default]
@@ -152,7 +156,10 @@ impl BbsError {
         Self::new("ActualLRPCannotBeRemoved", "cannot remove actual LRP")
     }
     pub fn not_found() -> Self {
-        Self::new("ResourceNotFound", "the requested resource could not be found")
+        Self::new(
+            "ResourceNotFound",
+            "the requested resource could not be found",
+        )
     }
     pub fn invalid_request(message: &str) -> Self {
         Self::new("InvalidRequest", message)

@@ -80,9 +80,21 @@ mod tests {
         ];
         for (from, to, same, other, empty) in rows {
             let current = key("a");
-            assert_eq!(allows(from, &current, &key("a"), to), same, "{from:?}->{to:?} same key");
-            assert_eq!(allows(from, &current, &key("b"), to), other, "{from:?}->{to:?} other key");
-            assert_eq!(allows(from, &current, &InstanceKey::default(), to), empty, "{from:?}->{to:?} empty key");
+            assert_eq!(
+                allows(from, &current, &key("a"), to),
+                same,
+                "{from:?}->{to:?} same key"
+            );
+            assert_eq!(
+                allows(from, &current, &key("b"), to),
+                other,
+                "{from:?}->{to:?} other key"
+            );
+            assert_eq!(
+                allows(from, &current, &InstanceKey::default(), to),
+                empty,
+                "{from:?}->{to:?} empty key"
+            );
         }
     }
 }

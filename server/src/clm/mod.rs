@@ -11,7 +11,9 @@ use crate::http::request::Request;
 use crate::http::service::{Ctx, Routes};
 use crate::resources::engine::list_items;
 use crate::resources::keys;
-use crate::resources::kind::{Extra, FileRule, Hooks, Kind, NameCheck, NameFrom, ParentMissing, PutRule, Write};
+use crate::resources::kind::{
+    Extra, FileRule, Hooks, Kind, NameCheck, NameFrom, ParentMissing, PutRule, Write,
+};
 use crate::resources::path::Params;
 use crate::resources::register;
 use crate::schema::{Field, META, Ty, Violations};
@@ -30,7 +32,10 @@ const CLUSTER: Ty = Ty::Obj(&[
 const LABEL: Ty = Ty::Obj(&[Field::new("clusterLabel", Ty::Str)]);
 const KV: Ty = Ty::Obj(&[
     Field::new("metadata", META),
-    Field::new("spec", Ty::Obj(&[Field::new("kv", Ty::List(&Ty::Map(&Ty::Any)))])),
+    Field::new(
+        "spec",
+        Ty::Obj(&[Field::new("kv", Ty::List(&Ty::Map(&Ty::Any)))]),
+    ),
 ]);
 const CLM_CONTROLLER: Ty = Ty::Obj(&[
     Field::new("metadata", META),
@@ -88,35 +93,60 @@ impl Hooks for ClusterHooks {
     async fn before_write(&self, ctx: &Ctx, write: &Write<'_>) -> Result<Extra, ApiError> {
         let _ = ctx;
         let provider = write.params.get("clusterProvider").unwrap_or("");
-        let cluster = write.body.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+        let cluster = write
+            .body
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         Ok(Extra {
             compares: Vec::new(),
             ops: vec![
-                Op::Put { key: keys::state(write.item), value: StateInfo::created().to_bytes() },
+                Op::Put {
+                    key: keys::state(write.item),
+                    value: StateInfo::created().to_bytes(),
+                },
                 // The kubeconfig itself is stored by the engine as the record's file; the cloud
                 // config names where rsync and dcm find it (level 0, namespace default).
                 Op::Put {
                     key: keys::cloud_config(provider, cluster, "0", "default"),
-                    value: json!({ "file": keys::file(write.item) }).to_string().into_bytes(),
+                    value: json!({ "file": keys::file(write.item) })
+                        .to_string()
+                        .into_bytes(),
                 },
             ],
         })
     }
 
-    async fn before_delete(&self, _ctx: &Ctx, _item: &str, params: &Params) -> Result<Extra, ApiError> {
+    async fn before_delete(
+        &self,
+        _ctx: &Ctx,
+        _item: &str,
+        params: &Params,
+    ) -> Result<Extra, ApiError> {
         let provider = params.get("clusterProvider").unwrap_or("");
         let cluster = params.get("cluster").unwrap_or("");
         Ok(Extra {
             compares: Vec::new(),
-            ops: vec![Op::DeletePrefix { prefix: keys::cloud_configs_of(provider, cluster) }],
+            ops: vec![Op::DeletePrefix {
+                prefix: keys::cloud_configs_of(provider, cluster),
+            }],
         })
     }
 
-    async fn list_query(&self, ctx: &Ctx, req: &Request, collection: &str, _p: &Params) -> Option<Result<Reply, ApiError>> {
+    async fn list_query(
+        &self,
+        ctx: &Ctx,
+        req: &Request,
+        collection: &str,
+        _p: &Params,
+    ) -> Option<Result<Reply, ApiError>> {
         if let Some(label) = req.query("label") {
             return Some(clusters_with_label(ctx, collection, label).await);
         }
-        if req.query("withLabels").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        if req
+            .query("withLabels")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        {
             return Some(clusters_and_labels(ctx, collection).await);
         }
         None
@@ -130,7 +160,10 @@ async fn labels_of(ctx: &Ctx, cluster_item: &str) -> Result<Vec<Value>, ApiError
 async fn clusters_with_label(ctx: &Ctx, collection: &str, label: &str) -> Result<Reply, ApiError> {
     let mut names = Vec::new();
     for cluster in list_items(ctx, collection, 1).await? {
-        let name = cluster.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+        let name = cluster
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let labels = labels_of(ctx, &format!("{collection}/{name}")).await?;
         if labels.iter().any(|l| l["clusterLabel"] == label) {
             names.push(Value::from(name));
@@ -142,7 +175,10 @@ async fn clusters_with_label(ctx: &Ctx, collection: &str, label: &str) -> Result
 async fn clusters_and_labels(ctx: &Ctx, collection: &str) -> Result<Reply, ApiError> {
     let mut out = Vec::new();
     for cluster in list_items(ctx, collection, 1).await? {
-        let name = cluster.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+        let name = cluster
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let labels = labels_of(ctx, &format!("{collection}/{name}")).await?;
         out.push(json!({ "metadata": cluster["metadata"], "labels": labels }));
     }
@@ -154,7 +190,13 @@ struct KeyQuery(&'static str);
 
 #[async_trait]
 impl Hooks for KeyQuery {
-    async fn get_query(&self, _ctx: &Ctx, req: &Request, _item: &str, body: &Value) -> Option<Result<Reply, ApiError>> {
+    async fn get_query(
+        &self,
+        _ctx: &Ctx,
+        req: &Request,
+        _item: &str,
+        body: &Value,
+    ) -> Option<Result<Reply, ApiError>> {
         let key = req.query("key")?;
         let value = body
             .pointer("/spec/kv")
@@ -171,51 +213,118 @@ impl Hooks for KeyQuery {
 
 pub fn kinds() -> Vec<Kind> {
     vec![
-        Kind::new("clusterProvider", "ClusterProvider", "cluster-providers", "clusterProvider", &PROVIDER)
-            .texts("Cluster provider not found", "ClusterProvider already exists")
-            .empty_array()
-            .put(must("Missing cluster provider name in PUT request", "Mismatched cluster provider name in PUT request")),
-        Kind::new("cluster", "Cluster", "cluster-providers/{clusterProvider}/clusters", "cluster", &CLUSTER)
-            .texts("Cluster not found", "Cluster already exists")
-            .empty_array()
-            .list_check("cluster-providers/{clusterProvider}", "Cluster provider not found")
-            .file(FileRule { archive: false, part_filename: Some("kubeconfig"), optional_when: Some("/spec/gitOps/gitOpsType") })
-            .put(None)
-            .hooks(ClusterHooks),
-        Kind::new("clusterLabel", "ClusterLabel", &format!("{CLUSTER_ITEM}/labels"), "clusterLabel", &LABEL)
-            .texts("Cluster label not found", "Cluster Label already exists")
-            .name_from(NameFrom::ClusterLabel)
-            .validate(label_rules)
-            .empty_array()
-            .list_check(CLUSTER_ITEM, "Cluster not found")
-            .put(must("Missing label name in PUT request", "Mismatched label name in PUT request")),
-        Kind::new("clusterKv", "ClusterKvPairs", &format!("{CLUSTER_ITEM}/kv-pairs"), "clusterKv", &KV)
-            .texts("Cluster key value pair not found", "Cluster KV Pair already exists")
-            .validate(kv_rules)
-            .empty_array()
-            .list_check(CLUSTER_ITEM, "Cluster not found")
-            .put(must("Missing KV pair name in PUT request", "Mismatched KV pair name in PUT request"))
-            .hooks(KeyQuery("Cluster KV pair key value not found")),
-        Kind::new("clusterSyncObject", "ClusterSyncObjects", "cluster-providers/{clusterProvider}/cluster-sync-objects", "clusterSyncObject", &KV)
-            .texts("Cluster sync object not found", "Cluster Sync Objects already exists")
-            .validate(kv_rules)
-            .empty_array()
-            .parent_missing(ParentMissing::NotFound("Cluster provider not found"))
-            .list_check("cluster-providers/{clusterProvider}", "Cluster provider not found")
-            .put(must("Missing sync object name in PUT request", "Mismatched sync object name in PUT request"))
-            .hooks(KeyQuery("Cluster Sync Object key value not found")),
-        Kind::new("clmController", "ClmController", "clm-controllers", "clmController", &CLM_CONTROLLER)
-            .texts("ClmController not found", "ClmController already exists")
-            .validate(controller_rules)
-            .put(Some(PutRule {
-                name_check: NameCheck::Must {
-                    missing: "Missing name in PUT request",
-                    mismatch: "Mismatched name in PUT request",
-                },
-                validate: true,
-                code_created: 200,
-                code_replaced: 200,
-            })),
+        Kind::new(
+            "clusterProvider",
+            "ClusterProvider",
+            "cluster-providers",
+            "clusterProvider",
+            &PROVIDER,
+        )
+        .texts(
+            "Cluster provider not found",
+            "ClusterProvider already exists",
+        )
+        .empty_array()
+        .put(must(
+            "Missing cluster provider name in PUT request",
+            "Mismatched cluster provider name in PUT request",
+        )),
+        Kind::new(
+            "cluster",
+            "Cluster",
+            "cluster-providers/{clusterProvider}/clusters",
+            "cluster",
+            &CLUSTER,
+        )
+        .texts("Cluster not found", "Cluster already exists")
+        .empty_array()
+        .list_check(
+            "cluster-providers/{clusterProvider}",
+            "Cluster provider not found",
+        )
+        .file(FileRule {
+            archive: false,
+            part_filename: Some("kubeconfig"),
+            optional_when: Some("/spec/gitOps/gitOpsType"),
+        })
+        .put(None)
+        .hooks(ClusterHooks),
+        Kind::new(
+            "clusterLabel",
+            "ClusterLabel",
+            &format!("{CLUSTER_ITEM}/labels"),
+            "clusterLabel",
+            &LABEL,
+        )
+        .texts("Cluster label not found", "Cluster Label already exists")
+        .name_from(NameFrom::ClusterLabel)
+        .validate(label_rules)
+        .empty_array()
+        .list_check(CLUSTER_ITEM, "Cluster not found")
+        .put(must(
+            "Missing label name in PUT request",
+            "Mismatched label name in PUT request",
+        )),
+        Kind::new(
+            "clusterKv",
+            "ClusterKvPairs",
+            &format!("{CLUSTER_ITEM}/kv-pairs"),
+            "clusterKv",
+            &KV,
+        )
+        .texts(
+            "Cluster key value pair not found",
+            "Cluster KV Pair already exists",
+        )
+        .validate(kv_rules)
+        .empty_array()
+        .list_check(CLUSTER_ITEM, "Cluster not found")
+        .put(must(
+            "Missing KV pair name in PUT request",
+            "Mismatched KV pair name in PUT request",
+        ))
+        .hooks(KeyQuery("Cluster KV pair key value not found")),
+        Kind::new(
+            "clusterSyncObject",
+            "ClusterSyncObjects",
+            "cluster-providers/{clusterProvider}/cluster-sync-objects",
+            "clusterSyncObject",
+            &KV,
+        )
+        .texts(
+            "Cluster sync object not found",
+            "Cluster Sync Objects already exists",
+        )
+        .validate(kv_rules)
+        .empty_array()
+        .parent_missing(ParentMissing::NotFound("Cluster provider not found"))
+        .list_check(
+            "cluster-providers/{clusterProvider}",
+            "Cluster provider not found",
+        )
+        .put(must(
+            "Missing sync object name in PUT request",
+            "Mismatched sync object name in PUT request",
+        ))
+        .hooks(KeyQuery("Cluster Sync Object key value not found")),
+        Kind::new(
+            "clmController",
+            "ClmController",
+            "clm-controllers",
+            "clmController",
+            &CLM_CONTROLLER,
+        )
+        .texts("ClmController not found", "ClmController already exists")
+        .validate(controller_rules)
+        .put(Some(PutRule {
+            name_check: NameCheck::Must {
+                missing: "Missing name in PUT request",
+                mismatch: "Mismatched name in PUT request",
+            },
+            validate: true,
+            code_created: 200,
+            code_replaced: 200,
+        })),
     ]
 }
 

@@ -4,6 +4,12 @@
 //! two things from it even before any deployment runs: whether a DIG's contexts have finished
 //! terminating (delete guard) and how to remove them with the DIG.
 
+pub mod build;
+pub mod context;
+pub mod dig;
+pub mod lc;
+pub mod placement;
+
 use emco_store::Op;
 
 use crate::http::error::ApiError;
@@ -11,11 +17,11 @@ use crate::http::service::Ctx;
 use crate::state::StateInfo;
 
 pub fn context_prefix(id: &str) -> String {
-    format!("/emco/context/{id}/")
+    context::keys::prefix(id)
 }
 
 pub fn context_status_key(id: &str) -> String {
-    format!("/emco/context/{id}/status/")
+    context::keys::status(id)
 }
 
 /// Reads an AppContext's status (`Instantiating`, `Terminated`, ...), if it has one.
@@ -32,7 +38,10 @@ pub async fn guard_dig_delete(ctx: &Ctx, _item: &str, state: &StateInfo) -> Resu
     if !matches!(state.current_state(), "Terminated" | "TerminateStopped") {
         return Ok(());
     }
-    let instance = state.current().map(|a| a.instance.clone()).unwrap_or_default();
+    let instance = state
+        .current()
+        .map(|a| a.instance.clone())
+        .unwrap_or_default();
     if instance.is_empty() {
         return Ok(());
     }
@@ -45,7 +54,11 @@ pub async fn guard_dig_delete(ctx: &Ctx, _item: &str, state: &StateInfo) -> Resu
 }
 
 /// Deleting a DIG deletes every AppContext of its history in the same transaction.
-pub async fn dig_delete_ops(_ctx: &Ctx, _item: &str, state: &StateInfo) -> Result<Vec<Op>, ApiError> {
+pub async fn dig_delete_ops(
+    _ctx: &Ctx,
+    _item: &str,
+    state: &StateInfo,
+) -> Result<Vec<Op>, ApiError> {
     let mut ids: Vec<&str> = state
         .actions
         .iter()
@@ -56,6 +69,18 @@ pub async fn dig_delete_ops(_ctx: &Ctx, _item: &str, state: &StateInfo) -> Resul
     ids.dedup();
     Ok(ids
         .into_iter()
-        .map(|id| Op::DeletePrefix { prefix: context_prefix(id) })
+        .flat_map(|id| {
+            [
+                Op::DeletePrefix {
+                    prefix: context_prefix(id),
+                },
+                Op::Delete {
+                    key: context::keys::work(id),
+                },
+                Op::Delete {
+                    key: context::keys::lease(id),
+                },
+            ]
+        })
         .collect())
 }

@@ -14,7 +14,8 @@ pub mod text {
     pub const GENERIC_500: &str =
         "The server encountered an internal error and was unable to complete your request.";
     pub const NOT_FOUND: &str = "The requested resource not found";
-    pub const PARENT_MISSING: &str = "Cannot perform requested operation. Parent resource not found";
+    pub const PARENT_MISSING: &str =
+        "Cannot perform requested operation. Parent resource not found";
     pub const CHILDREN_EXIST: &str = "Cannot delete parent without deleting child references first";
     pub const REFERENCED: &str =
         "Cannot delete without deleting or updating referencing resources first";

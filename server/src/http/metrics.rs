@@ -29,13 +29,29 @@ impl Metrics {
     pub fn new(service: &str) -> Arc<Metrics> {
         let mut registry = Registry::with_prefix_and_labels(
             "emco",
-            [(std::borrow::Cow::Borrowed("service"), std::borrow::Cow::Owned(service.to_string()))].into_iter(),
+            [(
+                std::borrow::Cow::Borrowed("service"),
+                std::borrow::Cow::Owned(service.to_string()),
+            )]
+            .into_iter(),
         );
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Histogram::new(exponential_buckets(0.0005, 2.0, 16));
-        registry.register("http_requests", "HTTP requests by method and status code", requests.clone());
-        registry.register("http_request_duration_seconds", "HTTP request latency", latency.clone());
-        Arc::new(Metrics { registry, requests, latency })
+        registry.register(
+            "http_requests",
+            "HTTP requests by method and status code",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            latency.clone(),
+        );
+        Arc::new(Metrics {
+            registry,
+            requests,
+            latency,
+        })
     }
 
     pub fn encode(&self) -> String {
@@ -55,7 +71,10 @@ pub async fn record(State(metrics): State<Arc<Metrics>>, request: Request, next:
     metrics.latency.observe(start.elapsed().as_secs_f64());
     metrics
         .requests
-        .get_or_create(&RequestLabels { method, code: response.status().as_u16() })
+        .get_or_create(&RequestLabels {
+            method,
+            code: response.status().as_u16(),
+        })
         .inc();
     response
 }

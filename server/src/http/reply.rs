@@ -4,17 +4,31 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use emco_store::Txn;
+use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// A success answer. JSON bodies are written with a trailing newline like Go's encoder.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum Reply {
     Json(StatusCode, Value),
+    /// Already-encoded JSON (records in Go field order, as stored).
+    RawJson(StatusCode, String),
     /// Status only, no body (204, and the 202 of most lifecycle calls).
     Empty(StatusCode),
     /// Raw bytes with a content type (kubeconfig, multipart, chart files).
     Bytes(StatusCode, String, Bytes),
+    /// A body written as it is produced, with a content type (status `?watch=true`).
+    Stream(StatusCode, String, StreamBody),
+}
+
+/// A streamed body, sent chunked until the stream ends or the client goes away.
+pub struct StreamBody(pub BoxStream<'static, Result<Bytes, std::io::Error>>);
+
+impl std::fmt::Debug for StreamBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StreamBody")
+    }
 }
 
 impl Reply {
@@ -26,7 +40,11 @@ impl Reply {
     }
     pub fn status(&self) -> StatusCode {
         match self {
-            Reply::Json(s, _) | Reply::Empty(s) | Reply::Bytes(s, _, _) => *s,
+            Reply::Json(s, _)
+            | Reply::RawJson(s, _)
+            | Reply::Empty(s)
+            | Reply::Bytes(s, _, _)
+            | Reply::Stream(s, _, _) => *s,
         }
     }
 }
@@ -44,9 +62,24 @@ impl IntoResponse for Reply {
                 );
                 r
             }
+            Reply::RawJson(status, text) => {
+                let mut r = (status, format!("{text}\n")).into_response();
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                r
+            }
             Reply::Empty(status) => status.into_response(),
             Reply::Bytes(status, content_type, data) => {
                 let mut r = (status, data).into_response();
+                if let Ok(v) = HeaderValue::from_str(&content_type) {
+                    r.headers_mut().insert(header::CONTENT_TYPE, v);
+                }
+                r
+            }
+            Reply::Stream(status, content_type, StreamBody(stream)) => {
+                let mut r = (status, axum::body::Body::from_stream(stream)).into_response();
                 if let Ok(v) = HeaderValue::from_str(&content_type) {
                     r.headers_mut().insert(header::CONTENT_TYPE, v);
                 }
@@ -91,7 +124,13 @@ impl StoredReply {
                 content_type: Some("application/json".into()),
                 body: v.to_string(),
             },
-            Reply::Empty(s) => StoredReply {
+            Reply::RawJson(s, text) => StoredReply {
+                status: s.as_u16(),
+                content_type: Some("application/json+raw".into()),
+                body: text.clone(),
+            },
+            // A stream is never the answer of a mutating call; record its status only.
+            Reply::Empty(s) | Reply::Stream(s, _, _) => StoredReply {
                 status: s.as_u16(),
                 content_type: None,
                 body: String::new(),
@@ -108,6 +147,7 @@ impl StoredReply {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
         match self.content_type.as_deref() {
             None => Reply::Empty(status),
+            Some("application/json+raw") => Reply::RawJson(status, self.body),
             Some("application/json") => match serde_json::from_str(&self.body) {
                 Ok(v) => Reply::Json(status, v),
                 Err(_) => Reply::Bytes(status, "application/json".into(), self.body.into()),

@@ -16,7 +16,13 @@ pub struct Request {
 }
 
 impl Request {
-    pub fn new(method: Method, path: &str, raw_query: &str, headers: HeaderMap, body: Bytes) -> Self {
+    pub fn new(
+        method: Method,
+        path: &str,
+        raw_query: &str,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Self {
         let query = form_urlencoded::parse(raw_query.as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
@@ -57,6 +63,9 @@ impl Request {
     }
 
     pub fn is_mutating(&self) -> bool {
-        matches!(self.method, Method::POST | Method::PUT | Method::DELETE | Method::PATCH)
+        matches!(
+            self.method,
+            Method::POST | Method::PUT | Method::DELETE | Method::PATCH
+        )
     }
 }

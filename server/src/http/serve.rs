@@ -34,11 +34,20 @@ async fn api(State(app): State<Arc<App>>, request: axum::extract::Request) -> Re
         Err(_) => {
             return plain_text(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &format!("File Size Exceeds {} MB", app.ctx.max_upload / (1024 * 1024)),
+                &format!(
+                    "File Size Exceeds {} MB",
+                    app.ctx.max_upload / (1024 * 1024)
+                ),
             );
         }
     };
-    let req = Request::new(parts.method, path, parts.uri.query().unwrap_or(""), parts.headers, bytes);
+    let req = Request::new(
+        parts.method,
+        path,
+        parts.uri.query().unwrap_or(""),
+        parts.headers,
+        bytes,
+    );
     dispatch(&app.ctx, &app.routes, req).await
 }
 
@@ -51,7 +60,9 @@ pub async fn serve(
     addr_file: Option<&Path>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(service = ctx.service, %addr, "listening");
     if let Some(path) = addr_file {
@@ -62,12 +73,23 @@ pub async fn serve(
     let app = Arc::new(App { ctx, routes });
     let metrics_for_route = metrics.clone();
     let router = Router::new()
-        .route("/metrics", get(move || async move { metrics_for_route.encode() }))
-        .route("/healthz", get(|| async { (StatusCode::OK, "ok\n").into_response() }))
+        .route(
+            "/metrics",
+            get(move || async move { metrics_for_route.encode() }),
+        )
+        .route(
+            "/healthz",
+            get(|| async { (StatusCode::OK, "ok\n").into_response() }),
+        )
         .fallback(api)
         .with_state(app)
-        .layer(axum::middleware::from_fn_with_state(metrics, metrics::record));
-    let result = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::record,
+        ));
+    let result = axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await;
     sweeper.abort();
     result.context("serving HTTP")
 }

@@ -12,7 +12,7 @@ use crate::http::request::Request;
 use crate::http::service::Ctx;
 use crate::resources::engine::list_items;
 use crate::resources::keys;
-use crate::resources::kind::{EmptyList, Extra, Hooks, Write};
+use crate::resources::kind::{Extra, Hooks, Write};
 use crate::resources::path::Params;
 use crate::resources::upload;
 use crate::state::StateInfo;
@@ -45,32 +45,51 @@ impl Hooks for DigHooks {
             }
             let revision = current.map(|(_, r)| r).unwrap_or(0);
             return Ok(Extra {
-                compares: vec![Compare::ModRevision { key: state_key, revision }],
+                compares: vec![Compare::ModRevision {
+                    key: state_key,
+                    revision,
+                }],
                 ops: Vec::new(),
             });
         }
         Ok(Extra {
             compares: Vec::new(),
-            ops: vec![Op::Put { key: state_key, value: StateInfo::created().to_bytes() }],
+            ops: vec![Op::Put {
+                key: state_key,
+                value: StateInfo::created().to_bytes(),
+            }],
         })
     }
 
-    async fn before_delete(&self, ctx: &Ctx, item: &str, _params: &Params) -> Result<Extra, ApiError> {
+    async fn before_delete(
+        &self,
+        ctx: &Ctx,
+        item: &str,
+        _params: &Params,
+    ) -> Result<Extra, ApiError> {
         let Some((state, revision)) = load_state(ctx, item).await? else {
             return Ok(Extra::default());
         };
         // EMCO answers 500 here; a state conflict is not transient, so we answer 409.
-        if matches!(state.current_state(), "Instantiated" | "InstantiateStopped" | "Updated") {
+        if matches!(
+            state.current_state(),
+            "Instantiated" | "InstantiateStopped" | "Updated"
+        ) {
             return Err(ApiError::conflict(
                 "DeploymentIntentGroup must be terminated before it can be deleted",
             ));
         }
         crate::deploy::guard_dig_delete(ctx, item, &state).await?;
         let mut extra = Extra {
-            compares: vec![Compare::ModRevision { key: keys::state(item), revision }],
+            compares: vec![Compare::ModRevision {
+                key: keys::state(item),
+                revision,
+            }],
             ops: Vec::new(),
         };
-        extra.ops.extend(crate::deploy::dig_delete_ops(ctx, item, &state).await?);
+        extra
+            .ops
+            .extend(crate::deploy::dig_delete_ops(ctx, item, &state).await?);
         Ok(extra)
     }
 }
@@ -84,7 +103,11 @@ impl Hooks for AppProfileHooks {
         let Some((collection, _)) = write.item.rsplit_once('/') else {
             return Ok(Extra::default());
         };
-        let app = write.body.pointer("/spec/app").and_then(Value::as_str).unwrap_or("");
+        let app = write
+            .body
+            .pointer("/spec/app")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let range = ctx.store.range(&keys::children(collection)).await?;
         for kv in &range.kvs {
             let other: Value = serde_json::from_slice(&kv.value).unwrap_or(Value::Null);
@@ -102,27 +125,56 @@ impl Hooks for AppProfileHooks {
         })
     }
 
-    async fn list_query(&self, ctx: &Ctx, req: &Request, collection: &str, _p: &Params) -> Option<Result<Reply, ApiError>> {
+    async fn list_query(
+        &self,
+        ctx: &Ctx,
+        req: &Request,
+        collection: &str,
+        _p: &Params,
+    ) -> Option<Result<Reply, ApiError>> {
         let app = req.query("app")?;
         Some(profile_of_app(ctx, req, collection, app).await)
     }
 
-    async fn get_query(&self, _ctx: &Ctx, req: &Request, _item: &str, _body: &Value) -> Option<Result<Reply, ApiError>> {
+    async fn get_query(
+        &self,
+        _ctx: &Ctx,
+        req: &Request,
+        _item: &str,
+        _body: &Value,
+    ) -> Option<Result<Reply, ApiError>> {
         req.query("app").map(|_| {
-            Err(ApiError::internal("Invalid query - contains both appProfile and app"))
+            Err(ApiError::internal(
+                "Invalid query - contains both appProfile and app",
+            ))
         })
     }
 }
 
-async fn profile_of_app(ctx: &Ctx, req: &Request, collection: &str, app: &str) -> Result<Reply, ApiError> {
+async fn profile_of_app(
+    ctx: &Ctx,
+    req: &Request,
+    collection: &str,
+    app: &str,
+) -> Result<Reply, ApiError> {
     let range = ctx.store.range(&keys::children(collection)).await?;
     for kv in range.kvs {
         let body: Value = serde_json::from_slice(&kv.value).unwrap_or(Value::Null);
         if body.pointer("/spec/app").and_then(Value::as_str) == Some(app) {
             let want = upload::negotiate(req)?;
             let item = keys::item_of(&kv.key).unwrap_or_default();
-            let file = ctx.store.get(&keys::file(item)).await?.map(|f| f.value.into()).unwrap_or_default();
-            return Ok(upload::file_reply(want, &body, file, None));
+            let file = ctx
+                .store
+                .get(&keys::file(item))
+                .await?
+                .map(|f| f.value.into())
+                .unwrap_or_default();
+            return Ok(upload::file_reply(
+                want,
+                &String::from_utf8_lossy(&kv.value),
+                file,
+                None,
+            ));
         }
     }
     Err(ApiError::not_found("AppProfile not found"))
@@ -133,7 +185,13 @@ pub struct AppIntentHooks;
 
 #[async_trait]
 impl Hooks for AppIntentHooks {
-    async fn list_query(&self, ctx: &Ctx, req: &Request, collection: &str, _p: &Params) -> Option<Result<Reply, ApiError>> {
+    async fn list_query(
+        &self,
+        ctx: &Ctx,
+        req: &Request,
+        collection: &str,
+        _p: &Params,
+    ) -> Option<Result<Reply, ApiError>> {
         let app = req.query("app-name").or_else(|| req.query("app"))?;
         if app.is_empty() {
             return Some(Err(ApiError::bad_request("Missing appName in GET request")));
@@ -156,7 +214,13 @@ pub struct GroupIntentHooks;
 
 #[async_trait]
 impl Hooks for GroupIntentHooks {
-    async fn list_query(&self, ctx: &Ctx, req: &Request, collection: &str, _p: &Params) -> Option<Result<Reply, ApiError>> {
+    async fn list_query(
+        &self,
+        ctx: &Ctx,
+        req: &Request,
+        collection: &str,
+        _p: &Params,
+    ) -> Option<Result<Reply, ApiError>> {
         let name = req.query("intent")?;
         if name.is_empty() {
             return Some(Err(ApiError::bad_request("Missing appName in GET request")));
@@ -165,22 +229,25 @@ impl Hooks for GroupIntentHooks {
         Some(match ctx.store.get(&keys::res(&item)).await {
             Ok(Some(kv)) => {
                 let body: Value = serde_json::from_slice(&kv.value).unwrap_or(Value::Null);
-                Ok(Reply::ok(json!({"intent": body.pointer("/spec/intent").cloned().unwrap_or(Value::Null)})))
+                Ok(Reply::ok(
+                    json!({"intent": body.pointer("/spec/intent").cloned().unwrap_or(Value::Null)}),
+                ))
             }
             Ok(None) => Err(ApiError::not_found("Intent not found")),
             Err(e) => Err(e.into()),
         })
     }
 
-    fn list_shape(&self, items: Vec<Value>, _empty: EmptyList) -> Value {
-        if items.is_empty() {
-            return json!({"intent": null});
+    fn list_shape(&self, records: &[emco_store::KeyValue]) -> Option<Value> {
+        if records.is_empty() {
+            return Some(json!({"intent": null}));
         }
-        let maps: Vec<Value> = items
-            .into_iter()
+        let maps: Vec<Value> = records
+            .iter()
+            .filter_map(|kv| serde_json::from_slice::<Value>(&kv.value).ok())
             .map(|i| i.pointer("/spec/intent").cloned().unwrap_or(Value::Null))
             .collect();
-        json!({ "intent": maps })
+        Some(json!({ "intent": maps }))
     }
 }
 

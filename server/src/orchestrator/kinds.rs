@@ -14,7 +14,10 @@ pub const DIG: &str = "projects/{project}/composite-apps/{compositeApp}/{composi
 const META_ONLY: Ty = Ty::Obj(&[Field::new("metadata", META)]);
 const COMPOSITE_APP: Ty = Ty::Obj(&[
     Field::new("metadata", META),
-    Field::new("spec", Ty::Obj(&[Field::new("compositeAppVersion", Ty::Str)])),
+    Field::new(
+        "spec",
+        Ty::Obj(&[Field::new("compositeAppVersion", Ty::Str)]),
+    ),
 ]);
 const APP_DEPENDENCY: Ty = Ty::Obj(&[
     Field::new("metadata", META),
@@ -103,7 +106,9 @@ fn composite_app_rules(body: &Value, v: &mut Violations) {
 }
 
 fn dependency_rules(body: &Value, v: &mut Violations) {
-    v.metadata(body).name(body, "/spec/app").int_range(body, "/spec/wait", 0, 4096);
+    v.metadata(body)
+        .name(body, "/spec/app")
+        .int_range(body, "/spec/wait", 0, 4096);
     let op = s(body, "/spec/opStatus").to_ascii_lowercase();
     if op != "ready" && op != "deployed" {
         v.push("spec.opStatus: Does not match pattern '(?i)^(ready|deployed)$'");
@@ -127,10 +132,21 @@ fn dig_rules(body: &Value, v: &mut Violations) {
         .name(body, "/spec/compositeProfile")
         .name(body, "/spec/version")
         .name(body, "/spec/logicalCloud");
-    for ov in body.pointer("/spec/overrideValues").and_then(Value::as_array).into_iter().flatten() {
-        for value in ov["values"].as_object().into_iter().flat_map(|m| m.values()) {
+    for ov in body
+        .pointer("/spec/overrideValues")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        for value in ov["values"]
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.values())
+        {
             if value.as_str().is_some_and(|s| s.chars().count() > 128) {
-                v.push("spec.overrideValues.values: String length must be less than or equal to 128");
+                v.push(
+                    "spec.overrideValues.values: String length must be less than or equal to 128",
+                );
             }
         }
     }
@@ -148,7 +164,10 @@ fn app_intent_rules(body: &Value, v: &mut Violations) {
         if s(p, "/clusterProvider").is_empty() {
             v.exact("Missing clusterProvider in an intent");
         }
-        match (s(p, "/cluster").is_empty(), s(p, "/clusterLabel").is_empty()) {
+        match (
+            s(p, "/cluster").is_empty(),
+            s(p, "/clusterLabel").is_empty(),
+        ) {
             (true, true) => v.exact("Missing cluster or clusterLabel"),
             (false, false) => v.exact("Only one of cluster name or cluster label allowed"),
             _ => {}
@@ -163,7 +182,12 @@ fn app_intent_rules(body: &Value, v: &mut Violations) {
 /// Every leaf placement element of an app intent (allOf, nested anyOf, top-level anyOf).
 pub fn placements(body: &Value) -> Vec<&Value> {
     let mut out = Vec::new();
-    for p in body.pointer("/spec/intent/allOf").and_then(Value::as_array).into_iter().flatten() {
+    for p in body
+        .pointer("/spec/intent/allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         match p.get("anyOf").and_then(Value::as_array) {
             Some(nested) if s(p, "/cluster").is_empty() && s(p, "/clusterLabel").is_empty() => {
                 out.extend(nested.iter());
@@ -171,7 +195,12 @@ pub fn placements(body: &Value) -> Vec<&Value> {
             _ => out.push(p),
         }
     }
-    out.extend(body.pointer("/spec/intent/anyOf").and_then(Value::as_array).into_iter().flatten());
+    out.extend(
+        body.pointer("/spec/intent/anyOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten(),
+    );
     out
 }
 
@@ -179,7 +208,10 @@ fn group_intent_rules(body: &Value, v: &mut Violations) {
     v.metadata(body);
     match body.pointer("/spec/intent") {
         Some(Value::Object(map)) => {
-            if map.values().any(|x| x.as_str().is_some_and(|s| s.chars().count() > 128)) {
+            if map
+                .values()
+                .any(|x| x.as_str().is_some_and(|s| s.chars().count() > 128))
+            {
                 v.push("spec.intent: String length must be less than or equal to 128");
             }
         }
@@ -197,7 +229,10 @@ fn ca_path(params: &Params) -> String {
 }
 
 fn app_profile_refs(body: &Value, params: &Params) -> Vec<Reference> {
-    vec![Reference { target: format!("{}/apps/{}", ca_path(params), s(body, "/spec/app")), child_like: true }]
+    vec![Reference {
+        target: format!("{}/apps/{}", ca_path(params), s(body, "/spec/app")),
+        child_like: true,
+    }]
 }
 
 fn dig_refs(body: &Value, params: &Params) -> Vec<Reference> {
@@ -211,19 +246,33 @@ fn dig_refs(body: &Value, params: &Params) -> Vec<Reference> {
             child_like: false,
         },
         Reference {
-            target: format!("{}/composite-profiles/{}", ca_path(params), s(body, "/spec/compositeProfile")),
+            target: format!(
+                "{}/composite-profiles/{}",
+                ca_path(params),
+                s(body, "/spec/compositeProfile")
+            ),
             child_like: false,
         },
     ]
 }
 
 fn app_intent_refs(body: &Value, params: &Params) -> Vec<Reference> {
-    let mut refs = vec![Reference { target: format!("{}/apps/{}", ca_path(params), s(body, "/spec/app")), child_like: true }];
+    let mut refs = vec![Reference {
+        target: format!("{}/apps/{}", ca_path(params), s(body, "/spec/app")),
+        child_like: true,
+    }];
     for p in placements(body) {
         if !s(p, "/cluster").is_empty() {
-            let target = format!("cluster-providers/{}/clusters/{}", s(p, "/clusterProvider"), s(p, "/cluster"));
+            let target = format!(
+                "cluster-providers/{}/clusters/{}",
+                s(p, "/clusterProvider"),
+                s(p, "/cluster")
+            );
             if !refs.iter().any(|r| r.target == target) {
-                refs.push(Reference { target, child_like: false });
+                refs.push(Reference {
+                    target,
+                    child_like: false,
+                });
             }
         }
     }
@@ -236,13 +285,20 @@ fn group_intent_refs(body: &Value, _params: &Params) -> Vec<Reference> {
         .into_iter()
         .flatten()
         .filter(|(k, _)| k.as_str() != "genericPlacementIntent")
-        .map(|(k, _)| Reference { target: format!("controllers/{k}"), child_like: false })
+        .map(|(k, _)| Reference {
+            target: format!("controllers/{k}"),
+            child_like: false,
+        })
         .collect()
 }
 
 /// Builds the orchestrator's kinds.
 pub fn kinds() -> Vec<Kind> {
-    let created_or_replaced = PutRule { code_created: 201, code_replaced: 200, ..PutRule::default() };
+    let created_or_replaced = PutRule {
+        code_created: 201,
+        code_replaced: 200,
+        ..PutRule::default()
+    };
     vec![
         Kind::new("project", "Project", "projects", "project", &META_ONLY)
             .texts("Project not found", "Project already exists")

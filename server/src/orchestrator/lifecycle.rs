@@ -16,7 +16,9 @@ use crate::resources::path::{Params, Pattern};
 
 /// Resolves the DIG item path from the route's parameters.
 pub fn dig_item(params: &Params) -> Result<String, ApiError> {
-    Pattern::parse(DIG).fill(params).ok_or_else(ApiError::generic)
+    Pattern::parse(DIG)
+        .fill(params)
+        .ok_or_else(ApiError::generic)
 }
 
 /// `POST DIG/approve`.
@@ -24,7 +26,12 @@ pub struct Approve;
 
 #[async_trait]
 impl Handler for Approve {
-    async fn handle(&self, ctx: &Ctx, _req: &Request, params: &Params) -> Result<Outcome, ApiError> {
+    async fn handle(
+        &self,
+        ctx: &Ctx,
+        _req: &Request,
+        params: &Params,
+    ) -> Result<Outcome, ApiError> {
         let item = dig_item(params)?;
         let dig = params.get("deploymentIntentGroup").unwrap_or("");
         if ctx.store.get(&keys::res(&item)).await?.is_none() {
@@ -40,20 +47,38 @@ impl Handler for Approve {
             "Created" | "Terminated" | "Updated" => {}
             "Approved" => return Ok(Outcome::read(Reply::Empty(StatusCode::ACCEPTED))),
             "Instantiated" => {
-                return Err(dig_error(StatusCode::CONFLICT, "DeploymentIntentGroup has already been instantiated", dig));
+                return Err(dig_error(
+                    StatusCode::CONFLICT,
+                    "DeploymentIntentGroup has already been instantiated",
+                    dig,
+                ));
             }
             "InstantiateStopped" | "TerminateStopped" => {
-                return Err(dig_error(StatusCode::CONFLICT, "DeploymentIntentGroup is in an unknown state", state.current_state()));
+                return Err(dig_error(
+                    StatusCode::CONFLICT,
+                    "DeploymentIntentGroup is in an unknown state",
+                    state.current_state(),
+                ));
             }
             other => {
-                return Err(dig_error(StatusCode::CONFLICT, "DeploymentIntentGroup is in an invalid state", other));
+                return Err(dig_error(
+                    StatusCode::CONFLICT,
+                    "DeploymentIntentGroup is in an invalid state",
+                    other,
+                ));
             }
         }
         state.push("Approved", "", 0);
         let key = keys::state(&item);
         let txn = Txn::new()
-            .when(Compare::ModRevision { key: key.clone(), revision })
-            .then(Op::Put { key, value: state.to_bytes() });
+            .when(Compare::ModRevision {
+                key: key.clone(),
+                revision,
+            })
+            .then(Op::Put {
+                key,
+                value: state.to_bytes(),
+            });
         Ok(Outcome::write(Reply::Empty(StatusCode::ACCEPTED), txn))
     }
 }

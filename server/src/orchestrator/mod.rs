@@ -19,9 +19,44 @@ pub fn routes() -> Routes {
         register(&mut routes, kind);
     }
     let dig = Pattern::parse(kinds::DIG);
-    routes.add(dig.join("approve"), "dig_approve", Method::POST, Arc::new(lifecycle::Approve));
+    routes.add(
+        dig.join("approve"),
+        "dig_approve",
+        Method::POST,
+        Arc::new(lifecycle::Approve),
+    );
+    routes.add(
+        dig.join("status"),
+        "dig_status",
+        Method::GET,
+        Arc::new(crate::status::DigStatus),
+    );
+    routes.add(
+        dig.join("instantiate"),
+        "dig_instantiate",
+        Method::POST,
+        Arc::new(crate::deploy::dig::Instantiate),
+    );
+    routes.add(
+        dig.join("terminate"),
+        "dig_terminate",
+        Method::POST,
+        Arc::new(crate::deploy::dig::Terminate),
+    );
+    routes.add(
+        dig.join("stop"),
+        "dig_stop",
+        Method::POST,
+        Arc::new(crate::deploy::dig::Stop),
+    );
     // EMCO's query routes carry a trailing slash: `.../app-intents/?app=` and `.../intents/?intent=`.
-    register_trailing(&mut routes, &format!("{}/generic-placement-intents/{{genericPlacementIntent}}/app-intents", kinds::DIG));
+    register_trailing(
+        &mut routes,
+        &format!(
+            "{}/generic-placement-intents/{{genericPlacementIntent}}/app-intents",
+            kinds::DIG
+        ),
+    );
     register_trailing(&mut routes, &format!("{}/intents", kinds::DIG));
     routes
 }
@@ -29,13 +64,22 @@ pub fn routes() -> Routes {
 /// Serves `<collection>/` with the collection's GET (its hooks answer the query forms).
 fn register_trailing(routes: &mut Routes, collection: &str) {
     let pattern = Pattern::parse(collection);
-    let found = routes.routes.iter().find(|r| r.pattern == pattern).and_then(|r| {
-        r.handlers
-            .iter()
-            .find(|(m, _, _)| *m == Method::GET)
-            .map(|(_, op, h)| (op.clone(), h.clone()))
-    });
+    let found = routes
+        .routes
+        .iter()
+        .find(|r| r.pattern == pattern)
+        .and_then(|r| {
+            r.handlers
+                .iter()
+                .find(|(m, _, _)| *m == Method::GET)
+                .map(|(_, op, h)| (op.clone(), h.clone()))
+        });
     if let Some((op, handler)) = found {
-        routes.add(Pattern::parse(&format!("{collection}/")), &op, Method::GET, handler);
+        routes.add(
+            Pattern::parse(&format!("{collection}/")),
+            &op,
+            Method::GET,
+            handler,
+        );
     }
 }

@@ -10,15 +10,15 @@ use emco_store::{Compare, KeyValue, Op, Txn};
 use serde_json::Value;
 
 use super::keys;
-use super::kind::{Kind, NameCheck, ParentMissing, Reference, Write};
+use super::kind::{EmptyList, Kind, NameCheck, ParentMissing, Reference, Write};
 use super::path::Params;
 use super::upload::{self, Want};
 use crate::http::error::{ApiError, text};
 use crate::http::reply::{Outcome, Reply};
 use crate::http::request::Request;
 use crate::http::service::{Ctx, Handler};
-use crate::schema::decode::{DecodeError, decode_body};
 use crate::schema::Violations;
+use crate::schema::decode::{DecodeError, decode_body, encode};
 
 /// Parses a stored record.
 pub fn parse(kv: &KeyValue) -> Result<Value, ApiError> {
@@ -38,15 +38,33 @@ pub async fn load(ctx: &Ctx, item: &str) -> Result<Option<(Value, KeyValue)>, Ap
 
 /// Lists the direct items of a collection in insertion order, as EMCO's storage does.
 pub async fn list_items(ctx: &Ctx, collection: &str, depth: usize) -> Result<Vec<Value>, ApiError> {
+    list_records(ctx, collection, depth)
+        .await?
+        .iter()
+        .map(parse)
+        .collect()
+}
+
+/// The stored records of a collection's direct items, in insertion order.
+pub async fn list_records(
+    ctx: &Ctx,
+    collection: &str,
+    depth: usize,
+) -> Result<Vec<KeyValue>, ApiError> {
     let prefix = keys::children(collection);
     let range = ctx.store.range(&prefix).await?;
-    let mut kvs: Vec<&KeyValue> = range
+    let mut kvs: Vec<KeyValue> = range
         .kvs
-        .iter()
+        .into_iter()
         .filter(|kv| kv.key[prefix.len()..].split('/').count() == depth)
         .collect();
     kvs.sort_by_key(|kv| kv.create_revision);
-    kvs.into_iter().map(parse).collect()
+    Ok(kvs)
+}
+
+/// A stored record as it is sent: the JSON text in Go field order.
+pub fn record_text(kv: &KeyValue) -> String {
+    String::from_utf8_lossy(&kv.value).into_owned()
 }
 
 fn decode_error(kind: &Kind, err: DecodeError) -> ApiError {
@@ -65,7 +83,12 @@ struct Incoming {
     file: Option<Bytes>,
 }
 
-async fn read_body(ctx: &Ctx, kind: &Kind, req: &Request, validate: bool) -> Result<Incoming, ApiError> {
+async fn read_body(
+    ctx: &Ctx,
+    kind: &Kind,
+    req: &Request,
+    validate: bool,
+) -> Result<Incoming, ApiError> {
     let (raw, file) = match kind.file {
         Some(rule) => {
             let upload = upload::read_multipart(req, ctx.max_upload).await?;
@@ -88,7 +111,11 @@ async fn read_body(ctx: &Ctx, kind: &Kind, req: &Request, validate: bool) -> Res
 }
 
 /// Checks the parent record of a collection; returns its key and revision for the txn.
-async fn require_parent(ctx: &Ctx, kind: &Kind, collection: &str) -> Result<Option<Compare>, ApiError> {
+async fn require_parent(
+    ctx: &Ctx,
+    kind: &Kind,
+    collection: &str,
+) -> Result<Option<Compare>, ApiError> {
     let Some(parent) = Kind::parent_path(collection) else {
         return Ok(None);
     };
@@ -105,9 +132,17 @@ async fn require_parent(ctx: &Ctx, kind: &Kind, collection: &str) -> Result<Opti
 fn ref_ops(source: &str, refs: &[Reference]) -> Vec<Op> {
     let mut ops = Vec::new();
     for r in refs {
-        let value = serde_json::json!({ "child": r.child_like }).to_string().into_bytes();
-        ops.push(Op::Put { key: keys::ref_in(&r.target, source), value: value.clone() });
-        ops.push(Op::Put { key: keys::ref_out(source, &r.target), value });
+        let value = serde_json::json!({ "child": r.child_like })
+            .to_string()
+            .into_bytes();
+        ops.push(Op::Put {
+            key: keys::ref_in(&r.target, source),
+            value: value.clone(),
+        });
+        ops.push(Op::Put {
+            key: keys::ref_out(source, &r.target),
+            value,
+        });
     }
     ops
 }
@@ -119,14 +154,16 @@ async fn drop_ref_ops(ctx: &Ctx, source: &str) -> Result<Vec<Op>, ApiError> {
     let mut ops = Vec::new();
     for kv in range.kvs {
         let target = &kv.key[prefix.len()..];
-        ops.push(Op::Delete { key: keys::ref_in(target, source) });
+        ops.push(Op::Delete {
+            key: keys::ref_in(target, source),
+        });
     }
     ops.push(Op::DeletePrefix { prefix });
     Ok(ops)
 }
 
-fn body_bytes(body: &Value) -> Vec<u8> {
-    body.to_string().into_bytes()
+fn body_bytes(kind: &Kind, body: &Value) -> Vec<u8> {
+    encode(body, kind.body).into_bytes()
 }
 
 /// `POST <collection>`.
@@ -147,7 +184,9 @@ impl Handler for Create {
         let incoming = read_body(ctx, kind, req, true).await?;
         let collection = kind.collection.fill(params).ok_or_else(ApiError::generic)?;
         let names = kind.names_from_body(&incoming.body);
-        let item = kind.item_path(params, &names).ok_or_else(ApiError::generic)?;
+        let item = kind
+            .item_path(params, &names)
+            .ok_or_else(ApiError::generic)?;
         let parent = require_parent(ctx, kind, &collection).await?;
         let key = keys::res(&item);
         if ctx.store.get(&key).await?.is_some() {
@@ -157,25 +196,46 @@ impl Handler for Create {
             && incoming.file.is_none()
         {
             let optional = rule.optional_when.is_some_and(|p| {
-                incoming.body.pointer(p).and_then(Value::as_str).is_some_and(|s| !s.is_empty())
+                incoming
+                    .body
+                    .pointer(p)
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| !s.is_empty())
             });
             if !optional {
                 return Err(ApiError::unprocessable("Unable to process file"));
             }
         }
-        let write = Write { kind, item: &item, params, body: &incoming.body, replace: false, existing: None };
+        let write = Write {
+            kind,
+            item: &item,
+            params,
+            body: &incoming.body,
+            replace: false,
+            existing: None,
+        };
         let extra = kind.hooks.before_write(ctx, &write).await?;
         let mut txn = Txn::new().when(Compare::Missing(key.clone()));
         txn.compares.extend(parent);
         txn.compares.extend(extra.compares);
-        txn.success.push(Op::Put { key, value: body_bytes(&incoming.body) });
+        let text = encode(&incoming.body, kind.body);
+        txn.success.push(Op::Put {
+            key,
+            value: text.clone().into_bytes(),
+        });
         if let Some(file) = incoming.file {
-            txn.success.push(Op::Put { key: keys::file(&item), value: file.to_vec() });
+            txn.success.push(Op::Put {
+                key: keys::file(&item),
+                value: file.to_vec(),
+            });
         }
         let refs = (kind.references)(&incoming.body, params);
         txn.success.extend(ref_ops(&item, &refs));
         txn.success.extend(extra.ops);
-        Ok(Outcome::write(Reply::created(incoming.body), txn))
+        Ok(Outcome::write(
+            Reply::RawJson(StatusCode::CREATED, text),
+            txn,
+        ))
     }
 }
 
@@ -193,8 +253,20 @@ impl Handler for List {
         if let Some(answer) = kind.hooks.list_query(ctx, req, &collection, params).await {
             return answer.map(Outcome::read);
         }
-        let items = list_items(ctx, &collection, kind.item_vars.len()).await?;
-        Ok(Outcome::read(Reply::ok(kind.hooks.list_shape(items, kind.empty_list))))
+        let records = list_records(ctx, &collection, kind.item_vars.len()).await?;
+        if let Some(shaped) = kind.hooks.list_shape(&records) {
+            return Ok(Outcome::read(Reply::ok(shaped)));
+        }
+        let text = if records.is_empty() {
+            match kind.empty_list {
+                EmptyList::Null => "null".to_string(),
+                EmptyList::Array => "[]".to_string(),
+            }
+        } else {
+            let items: Vec<String> = records.iter().map(record_text).collect();
+            format!("[{}]", items.join(","))
+        };
+        Ok(Outcome::read(Reply::RawJson(StatusCode::OK, text)))
     }
 }
 
@@ -203,21 +275,32 @@ impl Handler for Get {
     async fn handle(&self, ctx: &Ctx, req: &Request, params: &Params) -> Result<Outcome, ApiError> {
         let kind = &*self.0;
         let item = kind.item.fill(params).ok_or_else(ApiError::generic)?;
-        let Some((body, _)) = load(ctx, &item).await? else {
+        let Some((body, kv)) = load(ctx, &item).await? else {
             return Err(ApiError::not_found(kind.not_found));
         };
         if let Some(answer) = kind.hooks.get_query(ctx, req, &item, &body).await {
             return answer.map(Outcome::read);
         }
+        let text = record_text(&kv);
         if let Some(rule) = kind.file {
             let want = upload::negotiate(req)?;
             if want == Want::Json {
-                return Ok(Outcome::read(Reply::ok(body)));
+                return Ok(Outcome::read(Reply::RawJson(StatusCode::OK, text)));
             }
-            let file = ctx.store.get(&keys::file(&item)).await?.map(|kv| Bytes::from(kv.value)).unwrap_or_default();
-            return Ok(Outcome::read(upload::file_reply(want, &body, file, rule.part_filename)));
+            let file = ctx
+                .store
+                .get(&keys::file(&item))
+                .await?
+                .map(|kv| Bytes::from(kv.value))
+                .unwrap_or_default();
+            return Ok(Outcome::read(upload::file_reply(
+                want,
+                &text,
+                file,
+                rule.part_filename,
+            )));
         }
-        Ok(Outcome::read(Reply::ok(body)))
+        Ok(Outcome::read(Reply::RawJson(StatusCode::OK, text)))
     }
 }
 
@@ -229,7 +312,11 @@ impl Handler for Put {
         let incoming = read_body(ctx, kind, req, false).await?;
         let names = kind.names_from_body(&incoming.body);
         if let NameCheck::Must { missing, mismatch } = rule.name_check {
-            let url_name = kind.item_vars.last().and_then(|v| params.get(v)).unwrap_or("");
+            let url_name = kind
+                .item_vars
+                .last()
+                .and_then(|v| params.get(v))
+                .unwrap_or("");
             let body_name = names.last().map(String::as_str).unwrap_or("");
             if body_name.is_empty() {
                 return Err(ApiError::bad_request(missing));
@@ -244,7 +331,9 @@ impl Handler for Put {
             v.finish()?;
         }
         // EMCO keys a replace on the body's name, not the URL's (emco-api.md 0.8).
-        let item = kind.item_path(params, &names).ok_or_else(ApiError::generic)?;
+        let item = kind
+            .item_path(params, &names)
+            .ok_or_else(ApiError::generic)?;
         let collection = kind.collection.fill(params).ok_or_else(ApiError::generic)?;
         let parent = require_parent(ctx, kind, &collection).await?;
         let existing = load(ctx, &item).await?;
@@ -258,27 +347,49 @@ impl Handler for Put {
         };
         let extra = kind.hooks.before_write(ctx, &write).await?;
         let key = keys::res(&item);
-        let revision = existing.as_ref().map(|(_, kv)| kv.mod_revision).unwrap_or(0);
-        let mut txn = Txn::new().when(Compare::ModRevision { key: key.clone(), revision });
+        let revision = existing
+            .as_ref()
+            .map(|(_, kv)| kv.mod_revision)
+            .unwrap_or(0);
+        let mut txn = Txn::new().when(Compare::ModRevision {
+            key: key.clone(),
+            revision,
+        });
         txn.compares.extend(parent);
         txn.compares.extend(extra.compares);
         txn.success.extend(drop_ref_ops(ctx, &item).await?);
-        txn.success.push(Op::Put { key, value: body_bytes(&incoming.body) });
+        let text = encode(&incoming.body, kind.body);
+        txn.success.push(Op::Put {
+            key,
+            value: body_bytes(kind, &incoming.body),
+        });
         if let Some(file) = incoming.file {
-            txn.success.push(Op::Put { key: keys::file(&item), value: file.to_vec() });
+            txn.success.push(Op::Put {
+                key: keys::file(&item),
+                value: file.to_vec(),
+            });
         }
         let refs = (kind.references)(&incoming.body, params);
         txn.success.extend(ref_ops(&item, &refs));
         txn.success.extend(extra.ops);
-        let code = if existing.is_some() { rule.code_replaced } else { rule.code_created };
+        let code = if existing.is_some() {
+            rule.code_replaced
+        } else {
+            rule.code_created
+        };
         let status = StatusCode::from_u16(code).unwrap_or(StatusCode::OK);
-        Ok(Outcome::write(Reply::Json(status, incoming.body), txn))
+        Ok(Outcome::write(Reply::RawJson(status, text), txn))
     }
 }
 
 #[async_trait]
 impl Handler for Delete {
-    async fn handle(&self, ctx: &Ctx, _req: &Request, params: &Params) -> Result<Outcome, ApiError> {
+    async fn handle(
+        &self,
+        ctx: &Ctx,
+        _req: &Request,
+        params: &Params,
+    ) -> Result<Outcome, ApiError> {
         let kind = &*self.0;
         let item = kind.item.fill(params).ok_or_else(ApiError::generic)?;
         let key = keys::res(&item);
@@ -306,7 +417,10 @@ impl Handler for Delete {
             }));
         }
         let mut txn = Txn::new()
-            .when(Compare::ModRevision { key: key.clone(), revision: current.mod_revision })
+            .when(Compare::ModRevision {
+                key: key.clone(),
+                revision: current.mod_revision,
+            })
             .when(Compare::PrefixUnchangedSince {
                 prefix: keys::children(&item),
                 revision: children.revision,
@@ -318,8 +432,12 @@ impl Handler for Delete {
         txn.compares.extend(extra.compares);
         txn.success.extend(drop_ref_ops(ctx, &item).await?);
         txn.success.push(Op::Delete { key });
-        txn.success.push(Op::Delete { key: keys::file(&item) });
-        txn.success.push(Op::Delete { key: keys::state(&item) });
+        txn.success.push(Op::Delete {
+            key: keys::file(&item),
+        });
+        txn.success.push(Op::Delete {
+            key: keys::state(&item),
+        });
         txn.success.extend(extra.ops);
         Ok(Outcome::write(Reply::Empty(StatusCode::NO_CONTENT), txn))
     }

@@ -109,11 +109,7 @@ pub struct Extra {
 #[async_trait]
 pub trait Hooks: Send + Sync {
     /// Checks before a create or replace is written, and extra writes in the same transaction.
-    async fn before_write(
-        &self,
-        _ctx: &Ctx,
-        _write: &Write<'_>,
-    ) -> Result<Extra, ApiError> {
+    async fn before_write(&self, _ctx: &Ctx, _write: &Write<'_>) -> Result<Extra, ApiError> {
         Ok(Extra::default())
     }
 
@@ -150,13 +146,10 @@ pub trait Hooks: Send + Sync {
         None
     }
 
-    /// Shapes the collection answer (intents answer `{"intent":[...]}`).
-    fn list_shape(&self, items: Vec<Value>, empty: EmptyList) -> Value {
-        if items.is_empty() && empty == EmptyList::Null {
-            Value::Null
-        } else {
-            Value::Array(items)
-        }
+    /// Shapes the collection answer differently from a plain array (intents answer
+    /// `{"intent":[...]}`); `None` answers the records as stored.
+    fn list_shape(&self, _records: &[emco_store::KeyValue]) -> Option<Value> {
+        None
     }
 }
 
@@ -317,7 +310,12 @@ impl Kind {
 
     /// The item's name segments from a decoded body.
     pub fn names_from_body(&self, body: &Value) -> Vec<String> {
-        let s = |p: &str| body.pointer(p).and_then(Value::as_str).unwrap_or("").to_string();
+        let s = |p: &str| {
+            body.pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
         match self.name_from {
             NameFrom::Metadata => vec![s("/metadata/name")],
             NameFrom::MetadataAndVersion => {

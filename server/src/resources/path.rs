@@ -19,10 +19,12 @@ impl Pattern {
     pub fn parse(pattern: &str) -> Pattern {
         let segs = pattern
             .split('/')
-            .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(var) => Seg::Var(var.to_string()),
-                None => Seg::Lit(s.to_string()),
-            })
+            .map(
+                |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(var) => Seg::Var(var.to_string()),
+                    None => Seg::Lit(s.to_string()),
+                },
+            )
             .collect();
         Pattern { segs }
     }
@@ -115,7 +117,11 @@ mod tests {
         let p = Pattern::parse("projects/{project}");
         assert!(p.matches(&split("projects/")).is_none());
         assert!(p.matches(&split("projects/p1/")).is_none());
-        assert!(Pattern::parse("projects").matches(&split("projects/")).is_none());
+        assert!(
+            Pattern::parse("projects")
+                .matches(&split("projects/"))
+                .is_none()
+        );
     }
 
     #[test]

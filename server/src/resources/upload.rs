@@ -4,7 +4,6 @@
 use axum::http::{StatusCode, header};
 use bytes::Bytes;
 use flate2::read::GzDecoder;
-use serde_json::Value;
 
 use crate::http::error::ApiError;
 use crate::http::reply::Reply;
@@ -100,7 +99,13 @@ pub fn negotiate(req: &Request) -> Result<Want, ApiError> {
     };
     let types: Vec<String> = accept
         .split(',')
-        .map(|t| t.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|t| {
+            t.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .collect();
     if types.len() == 1 {
         match types[0].as_str() {
@@ -122,15 +127,15 @@ pub fn negotiate(req: &Request) -> Result<Want, ApiError> {
 }
 
 /// Builds the answer for a file-backed record.
-pub fn file_reply(want: Want, record: &Value, file: Bytes, part_filename: Option<&str>) -> Reply {
+pub fn file_reply(want: Want, record: &str, file: Bytes, part_filename: Option<&str>) -> Reply {
     match want {
-        Want::Json => Reply::ok(record.clone()),
+        Want::Json => Reply::RawJson(StatusCode::OK, record.to_string()),
         Want::File => Reply::Bytes(StatusCode::OK, "application/octet-stream".into(), file),
         Want::Multipart => {
             let boundary = format!("emco{:016x}", rand::random::<u64>());
             let mut body = Vec::new();
             body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"metadata\"\r\nContent-Type: application/json\r\n\r\n").as_bytes());
-            body.extend_from_slice(record.to_string().as_bytes());
+            body.extend_from_slice(record.as_bytes());
             body.extend_from_slice(b"\r\n");
             let filename = part_filename
                 .map(|f| format!("; filename=\"{f}\""))
@@ -170,9 +175,7 @@ mod tests {
             h.set_cksum();
             let _ = b.append(&h, data);
         }
-        b.into_inner()
-            .and_then(|e| e.finish())
-            .unwrap_or_default()
+        b.into_inner().and_then(|e| e.finish()).unwrap_or_default()
     }
 
     #[test]
@@ -187,7 +190,10 @@ mod tests {
     fn req(accept: Option<&str>) -> Request {
         let mut h = HeaderMap::new();
         if let Some(a) = accept {
-            h.insert(header::ACCEPT, HeaderValue::from_str(a).unwrap_or(HeaderValue::from_static("")));
+            h.insert(
+                header::ACCEPT,
+                HeaderValue::from_str(a).unwrap_or(HeaderValue::from_static("")),
+            );
         }
         Request::new(Method::GET, "x", "", h, Bytes::new())
     }
@@ -196,9 +202,18 @@ mod tests {
     fn negotiation() {
         assert_eq!(negotiate(&req(None)), Ok(Want::Json));
         assert_eq!(negotiate(&req(Some("*/*"))), Ok(Want::Json));
-        assert_eq!(negotiate(&req(Some("application/json, */*"))), Ok(Want::Json));
-        assert_eq!(negotiate(&req(Some("application/octet-stream"))), Ok(Want::File));
-        assert_eq!(negotiate(&req(Some("multipart/form-data"))), Ok(Want::Multipart));
+        assert_eq!(
+            negotiate(&req(Some("application/json, */*"))),
+            Ok(Want::Json)
+        );
+        assert_eq!(
+            negotiate(&req(Some("application/octet-stream"))),
+            Ok(Want::File)
+        );
+        assert_eq!(
+            negotiate(&req(Some("multipart/form-data"))),
+            Ok(Want::Multipart)
+        );
         assert!(negotiate(&req(Some("text/html"))).is_err());
     }
 }

@@ -162,6 +162,58 @@ fn decode_struct(
     Ok(Value::Object(out))
 }
 
+/// Encodes a canonical value with struct fields in declaration order, as Go's encoder writes
+/// them (serde_json's map sorts keys, which is right only for Go maps).
+pub fn encode(value: &Value, ty: &Ty) -> String {
+    let mut out = String::new();
+    write_value(&mut out, value, ty);
+    out
+}
+
+fn write_value(out: &mut String, value: &Value, ty: &Ty) {
+    match (ty, value) {
+        (Ty::Obj(fields), Value::Object(map)) => {
+            out.push('{');
+            let mut first = true;
+            for field in fields.iter() {
+                if let Some(v) = map.get(field.name) {
+                    if !first {
+                        out.push(',');
+                    }
+                    first = false;
+                    out.push_str(&Value::from(field.name).to_string());
+                    out.push(':');
+                    write_value(out, v, &field.ty);
+                }
+            }
+            out.push('}');
+        }
+        (Ty::List(item), Value::Array(items)) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(out, v, item);
+            }
+            out.push(']');
+        }
+        (Ty::Map(item), Value::Object(map)) => {
+            out.push('{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::from(k.as_str()).to_string());
+                out.push(':');
+                write_value(out, v, item);
+            }
+            out.push('}');
+        }
+        (_, v) => out.push_str(&v.to_string()),
+    }
+}
+
 /// The JSON encoding of a Go zero value of `ty`.
 pub fn zero(ty: &Ty) -> Value {
     match ty {
@@ -266,6 +318,20 @@ mod tests {
             decode_body(b"{\"metadata\":", "T", &BODY),
             Err(DecodeError::Syntax(_))
         ));
+    }
+
+    #[test]
+    fn encode_keeps_struct_order() {
+        let v = decode_body(
+            br#"{"metadata":{"description":"d","name":"p1"}}"#,
+            "T",
+            &BODY,
+        )
+        .unwrap_or_default();
+        assert_eq!(
+            encode(&v, &BODY),
+            r#"{"metadata":{"name":"p1","description":"d"},"spec":{"port":0}}"#
+        );
     }
 
     #[test]

@@ -22,9 +22,8 @@ static LABEL_VALUE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// DNS-1123 label: what Helm requires of a release name.
-static DNS_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$").expect("static regex")
-});
+static DNS_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$").expect("static regex"));
 
 pub const NAME_PATTERN: &str = "^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$";
 
@@ -72,7 +71,10 @@ impl Violations {
                 "{}: Does not match pattern '{NAME_PATTERN}'",
                 field_label(pointer)
             )),
-            _ => self.push(format!("{}: Invalid type. Expected: string", field_label(pointer))),
+            _ => self.push(format!(
+                "{}: Invalid type. Expected: string",
+                field_label(pointer)
+            )),
         }
         self
     }

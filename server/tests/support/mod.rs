@@ -42,14 +42,23 @@ pub struct Proc {
 
 impl Proc {
     /// Starts `service` on `listen` (use `127.0.0.1:0` for a free port).
-    pub fn start(service: &str, store: &str, dir: &Path, listen: &str, env: &[(&str, &str)]) -> Proc {
+    pub fn start(
+        service: &str,
+        store: &str,
+        dir: &Path,
+        listen: &str,
+        env: &[(&str, &str)],
+    ) -> Proc {
         let mut p = Proc {
             service: service.to_string(),
             addr: String::new(),
             child: None,
             store: store.to_string(),
             dir: dir.to_path_buf(),
-            extra_env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            extra_env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         p.spawn(listen);
         p
@@ -77,9 +86,15 @@ impl Proc {
             cmd.env(k, v);
         }
         self.child = Some(cmd.spawn().expect("spawn emco-server"));
-        self.addr = wait_for(&format!("{} to listen", self.service), Duration::from_secs(20), || {
-            std::fs::read_to_string(&addr_file).ok().filter(|s| !s.is_empty())
-        });
+        self.addr = wait_for(
+            &format!("{} to listen", self.service),
+            Duration::from_secs(20),
+            || {
+                std::fs::read_to_string(&addr_file)
+                    .ok()
+                    .filter(|s| !s.is_empty())
+            },
+        );
     }
 
     pub fn url(&self) -> String {
@@ -87,7 +102,11 @@ impl Proc {
     }
 
     pub fn port(&self) -> u16 {
-        self.addr.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0)
+        self.addr
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0)
     }
 
     /// SIGKILL, like a pod deletion.
@@ -124,6 +143,7 @@ pub struct Stack {
     pub clm: Proc,
     pub dcm: Proc,
     pub cfg: PathBuf,
+    pub store_url: String,
 }
 
 impl Stack {
@@ -134,7 +154,8 @@ impl Stack {
         let clm = Proc::start("clm", &store, dir.path(), "127.0.0.1:0", &[]);
         let dcm = Proc::start("dcm", &store, dir.path(), "127.0.0.1:0", &[]);
         let cfg = dir.path().join("emco-cfg.yaml");
-        let entry = |name: &str, p: &Proc| format!("{name}:\n  host: 127.0.0.1\n  port: {}\n", p.port());
+        let entry =
+            |name: &str, p: &Proc| format!("{name}:\n  host: 127.0.0.1\n  port: {}\n", p.port());
         let text = [
             entry("orchestrator", &orchestrator),
             entry("clm", &clm),
@@ -144,7 +165,25 @@ impl Stack {
         ]
         .concat();
         std::fs::write(&cfg, text).expect("write emco-cfg.yaml");
-        Stack { dir, orchestrator, clm, dcm, cfg }
+        Stack {
+            dir,
+            orchestrator,
+            clm,
+            dcm,
+            cfg,
+            store_url: store,
+        }
+    }
+
+    /// Starts an rsync process on this stack's store.
+    pub fn rsync(&self) -> Proc {
+        Proc::start(
+            "rsync",
+            &self.store_url,
+            self.dir.path(),
+            "127.0.0.1:0",
+            &[],
+        )
     }
 
     pub fn path(&self) -> &Path {
@@ -169,4 +208,133 @@ pub fn http() -> reqwest::blocking::Client {
         .timeout(Duration::from_secs(10))
         .build()
         .expect("http client")
+}
+
+/// A simulated edge cluster process.
+pub struct Sim {
+    pub name: String,
+    pub kubeconfig: PathBuf,
+    pub url: String,
+    child: Option<Child>,
+    dir: PathBuf,
+    listen: String,
+}
+
+impl Sim {
+    pub fn start(name: &str, dir: &Path) -> Sim {
+        let mut s = Sim {
+            name: name.to_string(),
+            kubeconfig: dir.join(format!("{name}.kubeconfig")),
+            url: String::new(),
+            child: None,
+            dir: dir.to_path_buf(),
+            listen: "127.0.0.1:0".into(),
+        };
+        s.spawn();
+        s
+    }
+
+    fn spawn(&mut self) {
+        let _ = std::fs::remove_file(&self.kubeconfig);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join(format!("sim-{}.log", self.name)))
+            .expect("open sim log");
+        let child = Command::new(workspace_bin("emco-server"))
+            .args([
+                "cluster-sim",
+                "--name",
+                &self.name,
+                "--listen",
+                &self.listen,
+                "--start-delay-ms",
+                "50",
+            ])
+            .arg("--kubeconfig-out")
+            .arg(&self.kubeconfig)
+            .arg("--data-dir")
+            .arg(self.dir.join(format!("sim-{}-data", self.name)))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn cluster-sim");
+        self.child = Some(child);
+        let text = wait_for(
+            &format!("cluster {} kubeconfig", self.name),
+            Duration::from_secs(20),
+            || {
+                std::fs::read_to_string(&self.kubeconfig)
+                    .ok()
+                    .filter(|t| t.contains("server:"))
+            },
+        );
+        let server = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("server:"))
+            .map(|s| s.trim().trim_matches('"').to_string())
+            .expect("server in kubeconfig");
+        self.listen = server.trim_start_matches("http://").to_string();
+        self.url = server;
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    /// GET on the cluster's Kubernetes API; None on 404.
+    pub fn get(&self, path: &str) -> Option<serde_json::Value> {
+        let r = http().get(format!("{}{path}", self.url)).send().ok()?;
+        if r.status().as_u16() == 404 {
+            return None;
+        }
+        r.json().ok()
+    }
+
+    /// Names of the objects a list path returns.
+    pub fn names(&self, path: &str) -> Vec<String> {
+        self.get(path)
+            .and_then(|l| l["items"].as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|i| i["metadata"]["name"].as_str().map(str::to_string))
+            .collect()
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Opens the stack's store directly, for invariant checks.
+pub fn open_store(dir: &Path) -> std::sync::Arc<dyn emco_store::Store> {
+    let url = format!("sqlite:{}", dir.join("emco.db").display());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(emco_store::open(&url))
+        .expect("open store")
+}
+
+/// Reads a key from the store (blocking).
+pub fn store_get(store: &std::sync::Arc<dyn emco_store::Store>, key: &str) -> Option<Vec<u8>> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(store.get(key))
+        .ok()
+        .flatten()
+        .map(|kv| kv.value)
 }

@@ -159,6 +159,9 @@ fn run(role: &str) -> ContractResult {
 }
 
 async fn cas_writer(store: &dyn Store, id: i64, count: i64) -> ContractResult {
+    // Say we are ready, then wait for the parent's go, so that all writers start together.
+    store.put(ready_key(id), "").await.ctx("ready")?;
+    wait_for_key(store, GO).await?;
     for i in 0..count {
         let rev = cas_write(store, id, i).await?;
         emit(&format!("COMMITTED {id} {i} {rev}"))?;
@@ -196,6 +199,26 @@ pub(crate) async fn cas_write(store: &dyn Store, id: i64, i: i64) -> ContractRes
 }
 
 pub(crate) const COUNTER: &str = "/mp/counter";
+/// Outside `/mp/`, so the start barrier stays out of the checked revisions and events.
+pub(crate) const GO: &str = "/mp-go";
+
+pub(crate) fn ready_key(id: i64) -> String {
+    format!("/mp-ready/{id}")
+}
+
+/// Waits, polling, until `key` exists.
+pub(crate) async fn wait_for_key(store: &dyn Store, key: &str) -> ContractResult {
+    let deadline = tokio::time::Instant::now() + super::DEADLINE;
+    while store.get(key).await.ctx("wait for key")?.is_none() {
+        ensure!(
+            tokio::time::Instant::now() < deadline,
+            "{key} did not appear within {:?}",
+            super::DEADLINE
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    Ok(())
+}
 
 pub(crate) fn item_key(id: i64, i: i64) -> String {
     format!("/mp/items/{id}/{i:05}")

@@ -8,7 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStdout};
 
-use super::child::{COUNTER, Role, TXN_LOOP_LAST, cas_write, item_key, txn_loop_prefix};
+use super::child::{
+    COUNTER, GO, Role, TXN_LOOP_LAST, cas_write, item_key, ready_key, txn_loop_prefix, wait_for_key,
+};
 use super::{ChildLauncher, Context, ContractError, ContractResult, DEADLINE, take_events};
 use crate::{EventKind, Revision};
 
@@ -18,24 +20,16 @@ use crate::{EventKind, Revision};
 pub async fn concurrent_writers(url: &str, launcher: &ChildLauncher) -> ContractResult {
     const PER_PROCESS: i64 = 300;
     let store = crate::open(url).await.ctx("open")?;
-    let start = store.revision().await.ctx("revision")?;
-    let mut watch = store.watch("/mp/", start + 1).await.ctx("watch")?;
     let mut children = Vec::new();
     for id in 1..=2 {
         let vars = [("id", id.to_string()), ("count", PER_PROCESS.to_string())];
         children.push(launcher.spawn(Role::CasWriter, url, &vars)?);
     }
-    // Start writing here once both children write, so all three overlap.
-    let deadline = tokio::time::Instant::now() + DEADLINE;
     for id in 1..=2 {
-        while store.get(&item_key(id, 0)).await.ctx("get")?.is_none() {
-            ensure!(
-                tokio::time::Instant::now() < deadline,
-                "child {id} wrote nothing within {DEADLINE:?}"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-        }
+        wait_for_key(&*store, &ready_key(id)).await?;
     }
+    let start = store.put(GO, "").await.ctx("go")?;
+    let mut watch = store.watch("/mp/", start + 1).await.ctx("watch")?;
     let mut commits = Vec::new();
     for i in 0..PER_PROCESS {
         commits.push((0, i, cas_write(&*store, 0, i).await?));
@@ -55,6 +49,14 @@ pub async fn concurrent_writers(url: &str, launcher: &ChildLauncher) -> Contract
     }
 
     let total = 3 * PER_PROCESS;
+    // Three writers run one after another switch twice; more proves they overlapped.
+    let mut in_order = commits.clone();
+    in_order.sort_by_key(|c| c.2);
+    let switches = in_order.windows(2).filter(|w| w[0].0 != w[1].0).count();
+    ensure!(
+        switches > 2,
+        "the writers did not overlap, so nothing concurrent was tested"
+    );
     ensure_eq!(
         commits.len() as i64,
         total,
@@ -317,14 +319,20 @@ impl Lines {
     }
 }
 
+/// The text after `marker` in `line`; the test harness of a child may print its own text
+/// (such as `test child_process_entry ... `) on the same line before the child's first line.
+fn after<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
+    line.find(marker).map(|at| &line[at + marker.len()..])
+}
+
 fn parse_committed(line: &str) -> Option<(i64, i64, Revision)> {
-    let mut words = line.strip_prefix("COMMITTED ")?.split(' ');
+    let mut words = after(line, "COMMITTED ")?.split(' ');
     let mut next = || words.next()?.parse().ok();
     Some((next()?, next()?, next()?))
 }
 
 fn parse_event(line: &str) -> Option<(Revision, String)> {
-    let mut words = line.strip_prefix("EVENT ")?.splitn(3, ' ');
+    let mut words = after(line, "EVENT ")?.splitn(3, ' ');
     let rev = words.next()?.parse().ok()?;
     let kind = words.next()?;
     let key = words.next()?;
@@ -340,6 +348,10 @@ mod tests {
         assert_eq!(parse_committed("COMMITTED 1 22 333"), Some((1, 22, 333)));
         assert_eq!(parse_committed("COMMITTED 1 22"), None);
         assert_eq!(parse_committed("running 1 test"), None);
+        assert_eq!(
+            parse_committed("test child_process_entry ... COMMITTED 2 0 9"),
+            Some((2, 0, 9))
+        );
         assert_eq!(
             parse_event("EVENT 7 Put /resume/00001"),
             Some((7, "/resume/00001".to_owned()))

@@ -13,14 +13,16 @@ use crate::StoreError;
 const SCHEMA_VERSION: i64 = 1;
 
 /// Keys are stored as BLOBs so that ranges compare raw bytes (etcd's order) with plain `<`.
-/// `log.id` is AUTOINCREMENT so ids are never reused after compaction empties the table: watchers
-/// remember the last id they read.
+/// A `log.id` is `revision << 24 | n` for the n-th change of a transaction (see `read::log_id`):
+/// the log is ordered by revision without an index, and the current revision is the largest id
+/// shifted back (a compaction always keeps the newest revision's rows), so a commit writes no
+/// counter row.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 ) WITHOUT ROWID;
-INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0), ('compacted', 0);
+INSERT OR IGNORE INTO meta (name, value) VALUES ('compacted', 0);
 CREATE TABLE IF NOT EXISTS kv (
     key             BLOB PRIMARY KEY,
     value           BLOB NOT NULL,
@@ -29,8 +31,7 @@ CREATE TABLE IF NOT EXISTS kv (
     version         INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS log (
-    id                   INTEGER PRIMARY KEY AUTOINCREMENT,
-    revision             INTEGER NOT NULL,
+    id                   INTEGER PRIMARY KEY,
     key                  BLOB NOT NULL,
     deleted              INTEGER NOT NULL,
     value                BLOB NOT NULL,
@@ -41,7 +42,6 @@ CREATE TABLE IF NOT EXISTS log (
     prev_mod_revision    INTEGER,
     prev_version         INTEGER
 );
-CREATE INDEX IF NOT EXISTS log_by_revision ON log (revision);
 ";
 
 /// Translates a SQLite error, keeping what was being done as context.
@@ -66,14 +66,36 @@ pub(crate) fn ctx(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreErr
     move |err| map_err(context, err)
 }
 
+/// A busy handler that retries for up to `timeout`, sleeping briefly with jitter.
+///
+/// SQLite's own busy timeout sleeps up to 100 ms between tries, so a process waiting for
+/// another's write lock tends to lose to a writer that re-takes it within microseconds. Short,
+/// jittered sleeps give every process a fair turn and keep cross-process write latency low.
+fn busy_waiter(timeout: Duration) -> impl FnMut(i32) -> bool + Send + 'static {
+    let mut since = Instant::now();
+    move |attempt| {
+        if attempt == 0 {
+            since = Instant::now();
+        }
+        if since.elapsed() >= timeout {
+            return false;
+        }
+        let step = 50u64 << attempt.clamp(0, 5);
+        let jitter = u64::from(since.elapsed().subsec_nanos()) % step;
+        std::thread::sleep(Duration::from_micros(step + jitter));
+        true
+    }
+}
+
 fn open_raw(path: &Path, options: &SqliteOptions) -> Result<Connection, StoreError> {
     // No URI interpretation: the path is a file name, whatever characters it holds.
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(at("opening the store", path))?;
-    conn.busy_timeout(options.busy_timeout)
-        .map_err(at("setting the busy timeout", path))?;
+    let mut conn =
+        Connection::open_with_flags(path, flags).map_err(at("opening the store", path))?;
+    conn.busy_handler(Some(busy_waiter(options.busy_timeout)))
+        .map_err(at("setting the busy handler", path))?;
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(at("setting synchronous=NORMAL", path))?;
     conn.set_prepared_statement_cache_capacity(32);
@@ -180,11 +202,7 @@ mod tests {
         let conn = open_writer(&path, &SqliteOptions::default())?;
         let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
         assert_eq!(mode, "wal");
-        let rev: i64 =
-            conn.query_row("SELECT value FROM meta WHERE name = 'revision'", [], |r| {
-                r.get(0)
-            })?;
-        assert_eq!(rev, 0);
+        assert_eq!(super::super::read::revision(&conn)?, 0);
         Ok(())
     }
 }

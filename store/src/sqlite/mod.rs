@@ -1,13 +1,15 @@
 //! The embedded backend: one SQLite file in WAL mode, shared by every process that opens it.
 //!
-//! Each process holds one write connection (writes queue on it, then on SQLite's file lock) and
-//! a small pool of read connections, so reads never wait behind writes. SQLite calls block, so
-//! they run on tokio's blocking threads.
+//! Each process holds one write connection, owned by a write thread that commits queued
+//! transactions in groups (then waits on SQLite's file lock against other processes), and a
+//! small pool of read connections used on tokio's blocking threads, so reads never wait behind
+//! writes.
 
 mod connection;
 mod read;
 mod watch;
 mod write;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -50,7 +52,7 @@ pub struct SqliteStore {
 struct Inner {
     path: PathBuf,
     options: SqliteOptions,
-    writer: Arc<tokio::sync::Mutex<Connection>>,
+    writer: writer::Writer,
     idle_readers: Mutex<Vec<Connection>>,
     read_permits: Arc<Semaphore>,
     /// The latest revision this process knows of; watchers wait for it to move.
@@ -77,6 +79,11 @@ impl SqliteStore {
             ));
         }
         let read_connections = options.read_connections.max(1);
+        // A zero period would make the poller's interval panic.
+        let options = SqliteOptions {
+            poll_interval: options.poll_interval.max(Duration::from_millis(1)),
+            ..options
+        };
         let (setup_path, setup_options) = (path.clone(), options.clone());
         let (writer, reader, revision) = blocking(move || {
             let (path, options) = (setup_path, setup_options);
@@ -87,7 +94,7 @@ impl SqliteStore {
             }
             let writer = connection::open_writer(&path, &options)?;
             let reader = connection::open_reader(&path, &options)?;
-            let revision = read::meta(&reader, "revision")?;
+            let revision = read::revision(&reader)?;
             Ok((writer, reader, revision))
         })
         .await?;
@@ -95,7 +102,7 @@ impl SqliteStore {
             inner: Arc::new(Inner {
                 path,
                 options,
-                writer: Arc::new(tokio::sync::Mutex::new(writer)),
+                writer: writer::Writer::start(writer)?,
                 idle_readers: Mutex::new(vec![reader]),
                 read_permits: Arc::new(Semaphore::new(read_connections)),
                 changes: tokio::sync::watch::Sender::new(revision),
@@ -147,17 +154,6 @@ impl Inner {
         .await
     }
 
-    /// Runs `f` on this process's write connection.
-    async fn write<T, F>(self: &Arc<Self>, f: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
-    {
-        // An async lock, so queued writers wait without holding blocking threads.
-        let mut conn = Arc::clone(&self.writer).lock_owned().await;
-        blocking(move || f(&mut conn)).await
-    }
-
     fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
         // A panic while holding this lock cannot leave the Vec half-updated.
         self.idle_readers
@@ -192,7 +188,7 @@ impl Store for SqliteStore {
     }
 
     async fn txn(&self, txn: Txn) -> Result<TxnResponse, StoreError> {
-        let resp = self.inner.write(move |conn| write::txn(conn, &txn)).await?;
+        let resp = self.inner.writer.txn(txn).await?;
         self.inner.publish(resp.revision);
         Ok(resp)
     }
@@ -206,12 +202,10 @@ impl Store for SqliteStore {
     }
 
     async fn revision(&self) -> Result<Revision, StoreError> {
-        self.inner.read(|conn| read::meta(conn, "revision")).await
+        self.inner.read(|conn| read::revision(conn)).await
     }
 
     async fn compact(&self, revision: Revision) -> Result<(), StoreError> {
-        self.inner
-            .write(move |conn| write::compact(conn, revision))
-            .await
+        self.inner.writer.compact(revision).await
     }
 }

@@ -31,11 +31,32 @@ fn finish_kv((key, mut kv): (Vec<u8>, KeyValue)) -> Result<KeyValue, StoreError>
     Ok(kv)
 }
 
-/// A counter from the `meta` table ("revision" or "compacted").
-pub(crate) fn meta(conn: &Connection, name: &str) -> Result<Revision, StoreError> {
-    conn.prepare_cached("SELECT value FROM meta WHERE name = ?1")
-        .and_then(|mut stmt| stmt.query_row([name], |row| row.get(0)))
-        .map_err(ctx("reading a store counter"))
+/// Bits of a log id that number the changes within one transaction.
+const SEQ_BITS: u32 = 24;
+/// The most changes one transaction can make.
+pub(crate) const MAX_CHANGES: i64 = (1 << SEQ_BITS) - 1;
+
+/// The largest revision a log id can hold (about 5 * 10^11).
+pub(crate) const MAX_REVISION: Revision = i64::MAX >> SEQ_BITS;
+
+/// The log id of the `n`-th change (from 0) of the transaction at `revision`.
+pub(crate) fn log_id(revision: Revision, n: i64) -> i64 {
+    (revision << SEQ_BITS) | n
+}
+
+/// The current revision: that of the newest log row (0 for a store never written).
+pub(crate) fn revision(conn: &Connection) -> Result<Revision, StoreError> {
+    conn.prepare_cached("SELECT COALESCE(MAX(id), 0) FROM log")
+        .and_then(|mut stmt| stmt.query_row([], |row| row.get::<_, i64>(0)))
+        .map(|id| id >> SEQ_BITS)
+        .map_err(ctx("reading the revision"))
+}
+
+/// The compaction point: history below it is gone.
+pub(crate) fn compacted(conn: &Connection) -> Result<Revision, StoreError> {
+    conn.prepare_cached("SELECT value FROM meta WHERE name = 'compacted'")
+        .and_then(|mut stmt| stmt.query_row([], |row| row.get(0)))
+        .map_err(ctx("reading the compaction point"))
 }
 
 pub(crate) fn get(conn: &Connection, key: &str) -> Result<Option<KeyValue>, StoreError> {
@@ -64,7 +85,7 @@ pub(crate) fn range(conn: &mut Connection, prefix: &str) -> Result<RangeResponse
     // One read transaction, so the keys and the revision come from the same snapshot.
     let tx = conn.transaction().map_err(ctx("starting a read"))?;
     let kvs = keys_under(&tx, prefix)?;
-    let revision = meta(&tx, "revision")?;
+    let revision = revision(&tx)?;
     Ok(RangeResponse { kvs, revision })
 }
 
@@ -90,15 +111,11 @@ pub(crate) fn log_after(
     limit: usize,
 ) -> Result<LogBatch, StoreError> {
     let tx = conn.transaction().map_err(ctx("starting a log read"))?;
-    let revision = meta(&tx, "revision")?;
-    let compacted = meta(&tx, "compacted")?;
-    let max_id: i64 = tx
-        .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM log")
-        .and_then(|mut stmt| stmt.query_row([], |row| row.get(0)))
-        .map_err(ctx("reading the log position"))?;
+    let revision = revision(&tx)?;
+    let compacted = compacted(&tx)?;
     let raws = tx
         .prepare_cached(
-            "SELECT id, revision, key, deleted, value, create_revision, version,
+            "SELECT id, key, deleted, value, create_revision, version,
                     prev_value, prev_create_revision, prev_mod_revision, prev_version
              FROM log WHERE id > ?1 AND key >= ?2 AND key < ?3 ORDER BY id LIMIT ?4",
         )
@@ -126,7 +143,7 @@ pub(crate) fn log_after(
     Ok(LogBatch {
         events,
         truncated,
-        max_id,
+        max_id: log_id(revision, MAX_CHANGES),
         revision,
         compacted,
     })
@@ -135,14 +152,15 @@ pub(crate) fn log_after(
 type RawEvent = (i64, Vec<u8>, WatchEvent);
 
 fn raw_event(row: &Row<'_>) -> rusqlite::Result<RawEvent> {
-    let deleted: bool = row.get(3)?;
-    let prev = match row.get::<_, Option<Revision>>(9)? {
+    let id: i64 = row.get(0)?;
+    let deleted: bool = row.get(2)?;
+    let prev = match row.get::<_, Option<Revision>>(8)? {
         Some(prev_mod) => Some(KeyValue {
             key: String::new(),
-            value: row.get::<_, Option<Vec<u8>>>(7)?.unwrap_or_default(),
-            create_revision: row.get::<_, Option<Revision>>(8)?.unwrap_or_default(),
+            value: row.get::<_, Option<Vec<u8>>>(6)?.unwrap_or_default(),
+            create_revision: row.get::<_, Option<Revision>>(7)?.unwrap_or_default(),
             mod_revision: prev_mod,
-            version: row.get::<_, Option<i64>>(10)?.unwrap_or_default(),
+            version: row.get::<_, Option<i64>>(9)?.unwrap_or_default(),
         }),
         None => None,
     };
@@ -154,12 +172,12 @@ fn raw_event(row: &Row<'_>) -> rusqlite::Result<RawEvent> {
         },
         kv: KeyValue {
             key: String::new(),
-            value: row.get(4)?,
-            create_revision: row.get(5)?,
-            mod_revision: row.get(1)?,
-            version: row.get(6)?,
+            value: row.get(3)?,
+            create_revision: row.get(4)?,
+            mod_revision: id >> SEQ_BITS,
+            version: row.get(5)?,
         },
         prev,
     };
-    Ok((row.get(0)?, row.get(2)?, event))
+    Ok((id, row.get(1)?, event))
 }

@@ -5,7 +5,6 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use rusqlite::Connection;
 use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
 
@@ -21,11 +20,16 @@ pub(super) async fn start(
     from_revision: Revision,
 ) -> Result<WatchStream, StoreError> {
     let from = from_revision.max(1);
+    if from > read::MAX_REVISION {
+        return Err(StoreError::InvalidArgument(format!(
+            "watch start revision {from_revision} is beyond any revision this store can reach"
+        )));
+    }
     // Subscribe before making sure the poller runs: the poller stops only when it sees no
     // subscriber, and it decides that under the same lock `ensure_poller` takes.
     let changes = inner.changes.subscribe();
     ensure_poller(inner);
-    let (compacted, after_id) = inner.read(move |conn| start_position(conn, from)).await?;
+    let compacted = inner.read(|conn| read::compacted(conn)).await?;
     if from < compacted {
         return Err(StoreError::Compacted {
             requested: from,
@@ -35,8 +39,7 @@ pub(super) async fn start(
     let watcher = Watcher {
         inner: Arc::clone(inner),
         prefix: prefix.to_owned(),
-        from,
-        after_id,
+        after_id: read::log_id(from, 0) - 1,
         next_revision: from,
         buffer: VecDeque::new(),
         changes,
@@ -45,28 +48,9 @@ pub(super) async fn start(
     Ok(Box::pin(futures::stream::unfold(watcher, next_event)))
 }
 
-/// The compaction point and the log id just before the first row at or after `from`.
-fn start_position(conn: &mut Connection, from: Revision) -> Result<(Revision, i64), StoreError> {
-    let tx = conn
-        .transaction()
-        .map_err(super::connection::ctx("starting a watch"))?;
-    let compacted = read::meta(&tx, "compacted")?;
-    let after_id: i64 = tx
-        .query_row(
-            "SELECT COALESCE((SELECT MIN(id) FROM log WHERE revision >= ?1) - 1,
-                             (SELECT MAX(id) FROM log), 0)",
-            [from],
-            |row| row.get(0),
-        )
-        .map_err(super::connection::ctx("finding where a watch starts"))?;
-    Ok((compacted, after_id))
-}
-
 struct Watcher {
     inner: Arc<Inner>,
     prefix: String,
-    /// Events below this revision are not wanted (the log may hold them when `from` is ahead).
-    from: Revision,
     /// Every log row up to this id has been read.
     after_id: i64,
     /// The oldest revision whose events may not all have been read yet.
@@ -130,9 +114,7 @@ impl Watcher {
         for (id, event) in batch.events {
             self.after_id = id;
             last_revision = Some(event.revision());
-            if event.revision() >= self.from {
-                self.buffer.push_back(event);
-            }
+            self.buffer.push_back(event);
         }
         if batch.truncated {
             // Later rows of the last revision may be beyond the batch.
@@ -180,7 +162,7 @@ async fn poll(store: Weak<Inner>, every: Duration) {
                 return;
             }
         }
-        match inner.read(|conn| read::meta(conn, "revision")).await {
+        match inner.read(|conn| read::revision(conn)).await {
             Ok(revision) => inner.publish(revision),
             Err(err) => tracing::debug!(error = %err, "polling the store revision failed"),
         }

@@ -1,4 +1,4 @@
-//! Writes: transactions and compaction, each inside one `BEGIN IMMEDIATE` SQLite transaction.
+//! Writes: transactions and compaction, inside `BEGIN IMMEDIATE` SQLite transactions.
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
@@ -13,14 +13,32 @@ fn begin(conn: &mut Connection) -> Result<Transaction<'_>, StoreError> {
         .map_err(ctx("waiting for the write lock"))
 }
 
-/// Runs one store transaction; the revision is derived from the file inside the lock.
-pub(crate) fn txn(conn: &mut Connection, txn: &Txn) -> Result<TxnResponse, StoreError> {
-    txn.validate()?;
+/// Runs store transactions in order inside one SQLite transaction (one commit for all of
+/// them); each still gets its own revision. On an error nothing is committed.
+pub(crate) fn batch(conn: &mut Connection, txns: &[&Txn]) -> Result<Vec<TxnResponse>, StoreError> {
     let tx = begin(conn)?;
-    let current = read::meta(&tx, "revision")?;
+    let mut responses = Vec::with_capacity(txns.len());
+    let mut changed = false;
+    for txn in txns {
+        let (resp, changes) = run(&tx, txn)?;
+        changed |= changes > 0;
+        responses.push(resp);
+    }
+    if changed {
+        tx.commit().map_err(ctx("committing a transaction"))?;
+    }
+    // Otherwise dropping `tx` ends it without a commit record.
+    Ok(responses)
+}
+
+/// Runs one store transaction inside `tx`; the revision is derived from the file inside the
+/// write lock, never from memory. Returns the response and the number of changes made.
+fn run(tx: &Transaction<'_>, txn: &Txn) -> Result<(TxnResponse, i64), StoreError> {
+    txn.validate()?;
+    let current = read::revision(tx)?;
     let mut succeeded = true;
     for compare in &txn.compares {
-        if !holds(&tx, compare)? {
+        if !holds(tx, compare)? {
             succeeded = false;
             break;
         }
@@ -30,25 +48,25 @@ pub(crate) fn txn(conn: &mut Connection, txn: &Txn) -> Result<TxnResponse, Store
     } else {
         &txn.failure
     };
-    let next = current + 1;
-    let mut changed = false;
+    let mut log = Log {
+        revision: current + 1,
+        changes: 0,
+    };
     for op in ops {
-        changed |= apply(&tx, op, next)?;
+        apply(tx, op, &mut log)?;
     }
-    if !changed {
-        // Nothing written: end the transaction without a commit record.
-        return Ok(TxnResponse {
+    let revision = if log.changes == 0 {
+        current
+    } else {
+        log.revision
+    };
+    Ok((
+        TxnResponse {
             succeeded,
-            revision: current,
-        });
-    }
-    tx.execute("UPDATE meta SET value = ?1 WHERE name = 'revision'", [next])
-        .map_err(ctx("advancing the revision"))?;
-    tx.commit().map_err(ctx("committing a transaction"))?;
-    Ok(TxnResponse {
-        succeeded,
-        revision: next,
-    })
+            revision,
+        },
+        log.changes,
+    ))
 }
 
 fn holds(tx: &Transaction<'_>, compare: &Compare) -> Result<bool, StoreError> {
@@ -76,8 +94,15 @@ fn holds(tx: &Transaction<'_>, compare: &Compare) -> Result<bool, StoreError> {
     })
 }
 
-/// Applies one op at `revision`; returns whether it changed anything.
-fn apply(tx: &Transaction<'_>, op: &Op, revision: Revision) -> Result<bool, StoreError> {
+/// Where the changes of the running transaction go in the log.
+struct Log {
+    revision: Revision,
+    changes: i64,
+}
+
+/// Applies one op, logging each change.
+fn apply(tx: &Transaction<'_>, op: &Op, log: &mut Log) -> Result<(), StoreError> {
+    let revision = log.revision;
     match op {
         Op::Put { key, value } => {
             let prev = read::get(tx, key)?;
@@ -100,27 +125,22 @@ fn apply(tx: &Transaction<'_>, op: &Op, revision: Revision) -> Result<bool, Stor
                 mod_revision: revision,
                 version,
             };
-            log(tx, revision, false, &now, prev.as_ref())?;
-            Ok(true)
+            record(tx, log, false, &now, prev.as_ref())
         }
         Op::Delete { key } => match read::get(tx, key)? {
-            Some(prev) => {
-                delete(tx, &prev, revision)?;
-                Ok(true)
-            }
-            None => Ok(false),
+            Some(prev) => delete(tx, &prev, log),
+            None => Ok(()),
         },
         Op::DeletePrefix { prefix } => {
-            let doomed = read::keys_under(tx, prefix)?;
-            for prev in &doomed {
-                delete(tx, prev, revision)?;
+            for prev in read::keys_under(tx, prefix)? {
+                delete(tx, &prev, log)?;
             }
-            Ok(!doomed.is_empty())
+            Ok(())
         }
     }
 }
 
-fn delete(tx: &Transaction<'_>, prev: &KeyValue, revision: Revision) -> Result<(), StoreError> {
+fn delete(tx: &Transaction<'_>, prev: &KeyValue, log: &mut Log) -> Result<(), StoreError> {
     tx.prepare_cached("DELETE FROM kv WHERE key = ?1")
         .and_then(|mut stmt| stmt.execute([prev.key.as_bytes()]))
         .map_err(ctx("deleting a key"))?;
@@ -128,27 +148,35 @@ fn delete(tx: &Transaction<'_>, prev: &KeyValue, revision: Revision) -> Result<(
         key: prev.key.clone(),
         value: Vec::new(),
         create_revision: 0,
-        mod_revision: revision,
+        mod_revision: log.revision,
         version: 0,
     };
-    log(tx, revision, true, &tombstone, Some(prev))
+    record(tx, log, true, &tombstone, Some(prev))
 }
 
-fn log(
+fn record(
     tx: &Transaction<'_>,
-    revision: Revision,
+    log: &mut Log,
     deleted: bool,
     kv: &KeyValue,
     prev: Option<&KeyValue>,
 ) -> Result<(), StoreError> {
+    if log.changes > read::MAX_CHANGES {
+        return Err(StoreError::InvalidArgument(format!(
+            "a transaction may change at most {} keys",
+            read::MAX_CHANGES + 1
+        )));
+    }
+    let id = read::log_id(log.revision, log.changes);
+    log.changes += 1;
     tx.prepare_cached(
-        "INSERT INTO log (revision, key, deleted, value, create_revision, version,
+        "INSERT INTO log (id, key, deleted, value, create_revision, version,
                           prev_value, prev_create_revision, prev_mod_revision, prev_version)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )
     .and_then(|mut stmt| {
         stmt.execute((
-            revision,
+            id,
             kv.key.as_bytes(),
             deleted,
             &kv.value,
@@ -167,17 +195,19 @@ fn log(
 /// Drops log rows below `revision`; see [`crate::Store::compact`] for the rules.
 pub(crate) fn compact(conn: &mut Connection, revision: Revision) -> Result<(), StoreError> {
     let tx = begin(conn)?;
-    let current = read::meta(&tx, "revision")?;
+    let current = read::revision(&tx)?;
     if revision > current {
         return Err(StoreError::FutureRevision {
             requested: revision,
             current,
         });
     }
-    if revision <= read::meta(&tx, "compacted")? {
+    if revision <= read::compacted(&tx)? {
         return Ok(());
     }
-    tx.execute("DELETE FROM log WHERE revision < ?1", [revision])
+    // The newest revision's rows are never below the compaction point, so they stay: the
+    // current revision is derived from them.
+    tx.execute("DELETE FROM log WHERE id < ?1", [read::log_id(revision, 0)])
         .map_err(ctx("dropping old history"))?;
     tx.execute(
         "UPDATE meta SET value = ?1 WHERE name = 'compacted'",
