@@ -127,7 +127,7 @@ async fn cell_action(State(c): C, Path((cell, action)): Path<(String, String)>) 
         }
         "restore" => {
             c.cells.set_mode(&cell, CellMode::Active);
-            0
+            c.lrps.retry_placement()
         }
         other => {
             return bad(

@@ -66,7 +66,7 @@ impl Default for SimOptions {
             data_dir: None,
             cells: 3,
             start_delay: Duration::from_millis(500),
-            watch_history: 20_000,
+            watch_history: 10_000,
             bookmark_interval: Duration::from_secs(30),
             clock: None,
         }

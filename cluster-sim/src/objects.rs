@@ -51,6 +51,12 @@ pub fn random_suffix(n: usize) -> String {
         .collect()
 }
 
+/// RBAC objects only need a valid path segment as name (Kubernetes' ValidateRBACName), so
+/// EMCO's `lc1-roleBinding0` is legal there.
+fn valid_rbac_name(name: &str) -> bool {
+    !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '%'])
+}
+
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 253
@@ -88,7 +94,12 @@ pub fn prepare_create(rt: &ResourceType, ns: &str, obj: &mut Value) -> Result<()
             rt.kind
         )));
     }
-    if !valid_name(&name) {
+    let name_ok = if rt.group == "rbac.authorization.k8s.io" {
+        valid_rbac_name(&name)
+    } else {
+        valid_name(&name)
+    };
+    if !name_ok {
         return Err(ApiError::invalid(format!(
             "{} \"{name}\" is invalid: metadata.name: Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
             rt.kind

@@ -138,3 +138,34 @@ async fn unreachable_cuts_open_watches() {
         .expect("reset");
     s.sim.shutdown().await;
 }
+
+/// A local address other than loopback (the outgoing interface), if the machine has one.
+fn non_loopback_ip() -> Option<std::net::IpAddr> {
+    let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    s.connect("192.0.2.1:9").ok()?;
+    let ip = s.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_endpoint_refuses_non_loopback_clients() {
+    let Some(ip) = non_loopback_ip() else {
+        eprintln!("SKIPPED: this machine has no non-loopback address to connect from");
+        return;
+    };
+    let s = common::start_with(|o| o.listen = "0.0.0.0:0".parse().expect("addr")).await;
+    let base = format!("http://{ip}:{}", s.sim.addr.port());
+    let r = fresh()
+        .get(format!("{base}/admin/faults"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 403);
+    let r = fresh()
+        .get(format!("{base}/version"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 200);
+    s.sim.shutdown().await;
+}

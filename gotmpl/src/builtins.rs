@@ -4,8 +4,9 @@
 
 use crate::exec::Val;
 use crate::funcs::{ArgKind, Signature};
-use crate::gofmt::{sprint, sprintf, sprintln};
+use crate::gofmt::{sprint, sprintln};
 use crate::node::Arg;
+use crate::printf::sprintf;
 use crate::value::Value;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

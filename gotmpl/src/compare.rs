@@ -2,7 +2,7 @@
 //! ints and floats do not mix, nil equals only nil, lists and maps do not compare.
 
 use crate::exec::Val;
-use crate::gofmt::sprintf;
+use crate::printf::sprintf;
 use crate::value::Value;
 
 #[derive(PartialEq, Eq, Clone, Copy)]

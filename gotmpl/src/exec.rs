@@ -8,6 +8,7 @@ use crate::error::{Error, Location};
 use crate::funcs::FuncMap;
 use crate::node::{At, Branch, Node, Pipe, Tree};
 use crate::set::{Options, Scope, associate};
+pub(crate) use crate::val::Val;
 use crate::value::Value;
 
 /// What execution can see: templates, functions, options.
@@ -18,64 +19,6 @@ pub(crate) struct Env<'a> {
     pub options: &'a Options,
     /// The set's name, for "no template" errors.
     pub set_name: &'a str,
-}
-
-/// A value during execution. Go distinguishes "no value" (an invalid
-/// `reflect.Value`, from a missing key) from a value held in an `interface{}` (a
-/// map entry or list element) and a concretely typed one; errors and field access
-/// on nil differ between them.
-#[derive(Clone, Debug)]
-pub(crate) enum Val {
-    Invalid,
-    Iface(Value),
-    Conc(Value),
-}
-
-impl Val {
-    /// A concretely typed value; nil has no concrete type, so it is "no value".
-    pub fn conc(v: Value) -> Val {
-        match v {
-            Value::Nil => Val::Invalid,
-            v => Val::Conc(v),
-        }
-    }
-
-    /// What ends each pipeline stage: an `interface{}` is replaced by its content.
-    pub fn unwrap_iface(self) -> Val {
-        match self {
-            Val::Iface(v) => Val::conc(v),
-            v => v,
-        }
-    }
-
-    /// The value as a function argument sees it (missing values are nil).
-    pub fn value(&self) -> Value {
-        match self {
-            Val::Invalid => Value::Nil,
-            Val::Iface(v) | Val::Conc(v) => v.clone(),
-        }
-    }
-
-    /// The value, if there is one (an `interface{}` holding nil counts as none).
-    pub fn get(&self) -> Option<&Value> {
-        match self {
-            Val::Invalid | Val::Iface(Value::Nil) => None,
-            Val::Iface(v) | Val::Conc(v) => Some(v),
-        }
-    }
-
-    pub fn truth(&self) -> bool {
-        self.get().is_some_and(Value::is_true)
-    }
-
-    /// The static Go type as error messages name it.
-    pub fn type_name(&self) -> String {
-        match self {
-            Val::Invalid => "<nil>".into(),
-            Val::Iface(_) => "interface {}".into(),
-            Val::Conc(v) => v.type_name(),
-        }
-    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -286,7 +229,7 @@ impl<'a> State<'a> {
             Some(Value::Map(m)) => {
                 for (k, v) in m.entries() {
                     ran = true;
-                    let key = Val::Conc(Value::from(k));
+                    let key = Val::Conc(Value::String(k));
                     if self.one_iteration(r, body, key, Val::Iface(v))? == Flow::Break {
                         break;
                     }

@@ -1,88 +1,6 @@
 //! The lexer: turns template text into items, as Go's `text/template/parse/lex.go`.
 
-/// What an item is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Error,
-    Bool,
-    Char,
-    CharConstant,
-    Complex,
-    Assign,
-    Declare,
-    Eof,
-    Field,
-    Identifier,
-    LeftDelim,
-    LeftParen,
-    Number,
-    Pipe,
-    RawString,
-    RightDelim,
-    RightParen,
-    Space,
-    String,
-    Text,
-    Variable,
-    // Keywords (Go prints these as `<word>`).
-    Block,
-    Break,
-    Continue,
-    Dot,
-    Define,
-    Else,
-    End,
-    If,
-    Nil,
-    Range,
-    Template,
-    With,
-}
-
-impl Kind {
-    fn is_keyword(self) -> bool {
-        matches!(
-            self,
-            Kind::Block
-                | Kind::Break
-                | Kind::Continue
-                | Kind::Dot
-                | Kind::Define
-                | Kind::Else
-                | Kind::End
-                | Kind::If
-                | Kind::Nil
-                | Kind::Range
-                | Kind::Template
-                | Kind::With
-        )
-    }
-}
-
-/// One lexed item: its kind, byte offset, text and starting line.
-#[derive(Clone, Debug)]
-pub(crate) struct Item<'a> {
-    pub kind: Kind,
-    pub pos: usize,
-    pub val: std::borrow::Cow<'a, str>,
-    pub line: usize,
-}
-
-impl std::fmt::Display for Item<'_> {
-    /// Go's `item.String()`, used in "unexpected X in Y" messages.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.kind {
-            Kind::Eof => write!(f, "EOF"),
-            Kind::Error => write!(f, "{}", self.val),
-            k if k.is_keyword() => write!(f, "<{}>", self.val),
-            _ if self.val.chars().count() > 10 => {
-                let head: String = self.val.chars().take(10).collect();
-                write!(f, "{}...", crate::quote::quote(&head))
-            }
-            _ => write!(f, "{}", crate::quote::quote(&self.val)),
-        }
-    }
-}
+pub(crate) use crate::token::{Item, Kind};
 
 const LEFT: &str = "{{";
 const RIGHT: &str = "}}";
@@ -92,7 +10,7 @@ fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-fn is_alnum(c: char) -> bool {
+pub(crate) fn is_alnum(c: char) -> bool {
     c == '_' || c.is_alphabetic() || c.is_numeric()
 }
 
@@ -123,20 +41,20 @@ pub(crate) fn lex(input: &str, break_ok: bool, continue_ok: bool) -> Vec<Item<'_
     l.items
 }
 
-struct Lexer<'a> {
-    input: &'a str,
-    bytes: &'a [u8],
-    pos: usize,
-    start: usize,
-    line: usize,
-    start_line: usize,
-    paren_depth: usize,
-    items: Vec<Item<'a>>,
-    break_ok: bool,
-    continue_ok: bool,
+pub(crate) struct Lexer<'a> {
+    pub(crate) input: &'a str,
+    pub(crate) bytes: &'a [u8],
+    pub(crate) pos: usize,
+    pub(crate) start: usize,
+    pub(crate) line: usize,
+    pub(crate) start_line: usize,
+    pub(crate) paren_depth: usize,
+    pub(crate) items: Vec<Item<'a>>,
+    pub(crate) break_ok: bool,
+    pub(crate) continue_ok: bool,
 }
 
-enum State {
+pub(crate) enum State {
     Text,
     InsideAction,
     Done,
@@ -154,11 +72,11 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn peek(&self) -> Option<char> {
+    pub(crate) fn peek(&self) -> Option<char> {
         self.input[self.pos..].chars().next()
     }
 
-    fn next(&mut self) -> Option<char> {
+    pub(crate) fn next(&mut self) -> Option<char> {
         let c = self.peek()?;
         self.pos += c.len_utf8();
         if c == '\n' {
@@ -187,7 +105,7 @@ impl<'a> Lexer<'a> {
         self.start_line = self.line;
     }
 
-    fn emit(&mut self, kind: Kind) {
+    pub(crate) fn emit(&mut self, kind: Kind) {
         self.items.push(Item {
             kind,
             pos: self.start,
@@ -198,7 +116,7 @@ impl<'a> Lexer<'a> {
         self.start_line = self.line;
     }
 
-    fn error(&mut self, msg: String) -> State {
+    pub(crate) fn error(&mut self, msg: String) -> State {
         self.items.push(Item {
             kind: Kind::Error,
             pos: self.start,
@@ -460,115 +378,6 @@ impl<'a> Lexer<'a> {
             return self.error(format!("bad character {}", crate::quote::unicode_hash(c)));
         }
         self.emit(kind);
-        State::InsideAction
-    }
-
-    fn lex_char(&mut self) -> State {
-        loop {
-            match self.next() {
-                Some('\\') => match self.next() {
-                    None | Some('\n') => {
-                        return self.error("unterminated character constant".into());
-                    }
-                    Some(_) => {}
-                },
-                None | Some('\n') => return self.error("unterminated character constant".into()),
-                Some('\'') => break,
-                Some(_) => {}
-            }
-        }
-        self.emit(Kind::CharConstant);
-        State::InsideAction
-    }
-
-    fn lex_quote(&mut self) -> State {
-        loop {
-            match self.next() {
-                Some('\\') => match self.next() {
-                    None | Some('\n') => return self.error("unterminated quoted string".into()),
-                    Some(_) => {}
-                },
-                None | Some('\n') => return self.error("unterminated quoted string".into()),
-                Some('"') => break,
-                Some(_) => {}
-            }
-        }
-        self.emit(Kind::String);
-        State::InsideAction
-    }
-
-    fn lex_raw_quote(&mut self) -> State {
-        loop {
-            match self.next() {
-                None => return self.error("unterminated raw quoted string".into()),
-                Some('`') => break,
-                Some(_) => {}
-            }
-        }
-        self.emit(Kind::RawString);
-        State::InsideAction
-    }
-
-    fn accept(&mut self, valid: &str) -> bool {
-        match self.peek() {
-            Some(c) if valid.contains(c) => {
-                self.next();
-                true
-            }
-            _ => false,
-        }
-    }
-
-    fn accept_run(&mut self, valid: &str) {
-        while self.accept(valid) {}
-    }
-
-    fn scan_number(&mut self) -> bool {
-        self.accept("+-");
-        let mut digits = "0123456789_";
-        if self.accept("0") {
-            if self.accept("xX") {
-                digits = "0123456789abcdefABCDEF_";
-            } else if self.accept("oO") {
-                digits = "01234567_";
-            } else if self.accept("bB") {
-                digits = "01_";
-            }
-        }
-        self.accept_run(digits);
-        if self.accept(".") {
-            self.accept_run(digits);
-        }
-        if digits.len() == 11 && self.accept("eE") {
-            self.accept("+-");
-            self.accept_run("0123456789_");
-        }
-        if digits.len() == 23 && self.accept("pP") {
-            self.accept("+-");
-            self.accept_run("0123456789_");
-        }
-        self.accept("i");
-        if self.peek().is_some_and(is_alnum) {
-            self.next();
-            return false;
-        }
-        true
-    }
-
-    fn lex_number(&mut self) -> State {
-        if !self.scan_number() {
-            let text = self.input[self.start..self.pos].to_string();
-            return self.error(format!("bad number syntax: {}", crate::quote::quote(&text)));
-        }
-        if matches!(self.peek(), Some('+' | '-')) {
-            if !self.scan_number() || !self.input[..self.pos].ends_with('i') {
-                let text = self.input[self.start..self.pos].to_string();
-                return self.error(format!("bad number syntax: {}", crate::quote::quote(&text)));
-            }
-            self.emit(Kind::Complex);
-            return State::InsideAction;
-        }
-        self.emit(Kind::Number);
         State::InsideAction
     }
 }

@@ -56,6 +56,25 @@
 //! A function named like a builtin replaces it. Builtins: `and or not len index
 //! slice print printf println html js urlquery eq ne lt le gt ge call`.
 //!
+//! ```
+//! use gotmpl::{Func, FuncMap, MissingKey, TemplateSet, Value};
+//! let mut funcs = FuncMap::new();
+//! funcs.context("include", |ctx, args| {
+//!     let name = args.first().and_then(Value::as_str).ok_or("include: no name")?;
+//!     let data = args.get(1).cloned().unwrap_or_default();
+//!     ctx.execute_template(name, &data).map(Value::from).map_err(|e| e.to_string())
+//! });
+//! funcs.insert("fail", Func::plain(|args| Err(args.first().map(Value::to_string).unwrap_or_default())));
+//! let mut set = TemplateSet::with_funcs("chart", funcs);
+//! set.options_mut().missing_key = MissingKey::Zero;
+//! set.parse("t", r#"{{ define "x" }}<{{ . }}>{{ end }}{{ include "x" 1 | printf "%q" }}"#)?;
+//! assert_eq!(set.execute("t", &Value::Nil)?, r#""<1>""#);
+//! set.parse("u", r#"{{ fail "stop" }}"#)?;
+//! let err = set.execute("u", &Value::Nil).unwrap_err();
+//! assert_eq!(err.to_string(), r#"template: u:1:3: executing "u" at <fail "stop">: error calling fail: stop"#);
+//! # Ok::<(), gotmpl::Error>(())
+//! ```
+//!
 //! # Options
 //! [`Options::missing_key`] is Go's `missingkey` option ([`MissingKey`]); Helm uses
 //! `missingkey=zero` (and `error` in strict mode), emcoctl the default.
@@ -73,18 +92,25 @@ mod float;
 mod funcs;
 mod gofmt;
 mod lex;
+mod lex_literal;
+mod map;
 mod node;
 mod number;
 mod parse;
+mod parse_pipeline;
+mod printf;
 mod quote;
 mod set;
+mod token;
+mod val;
 mod value;
 
 pub use error::{Error, Location};
 pub use funcs::{ArgKind, Context, Func, FuncMap, Signature};
-pub use gofmt::{sprint, sprintf, sprintln};
+pub use gofmt::{sprint, sprintln};
+pub use printf::sprintf;
 pub use set::{MissingKey, Options, TemplateSet};
-pub use value::{Function, FunctionFn, Map, Object, Value};
+pub use value::{Function, FunctionFn, Key, Map, Object, Value};
 
 /// Renders `text` (a Go template called `name`) with `data` as dot. Missing map
 /// keys print `<no value>`, as Go's default `missingkey` option does.

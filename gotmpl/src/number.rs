@@ -122,48 +122,44 @@ fn parse_hex_float(s: &str) -> Option<f64> {
     Some(m * 2f64.powi(shift))
 }
 
+/// Go's `newNumber` for a number literal: its int reading (if any) and float
+/// reading (if any).
+fn read_number(text: &str) -> Result<(Option<i64>, Option<f64>), String> {
+    if text.ends_with('i') {
+        return Err(format!("complex constants are not supported: {text}"));
+    }
+    if let Some(i) = parse_int(text) {
+        return Ok((Some(i), Some(i as f64)));
+    }
+    if let Some(u) = parse_uint(text) {
+        return Ok((None, Some(u as f64)));
+    }
+    let Some(f) = parse_float(text) else {
+        return Err(format!(
+            "illegal number syntax: {}",
+            crate::quote::quote(text)
+        ));
+    };
+    // A float reading of something that looks like an integer means it overflowed.
+    if !text.contains(['.', 'e', 'E', 'p', 'P']) {
+        return Err(format!("integer overflow: {}", crate::quote::quote(text)));
+    }
+    let int = (f.fract() == 0.0 && f.abs() < 9.2e18).then_some(f as i64);
+    Ok((int, Some(f)))
+}
+
 /// Reads a number or character-constant literal like Go's `newNumber`, then
 /// computes its untyped constant value like Go's `idealConstant`.
 pub(crate) fn parse_number(text: &str, is_char: bool) -> Result<Number, String> {
-    let int;
-    let uint;
-    let mut float = None;
-    if is_char {
+    let (int, float) = if is_char {
         let (c, tail) = crate::quote::unquote_char(&text[1..], '\'')?;
         if tail != "'" {
             return Err(format!("malformed character constant: {text}"));
         }
-        int = Some(i64::from(u32::from(c)));
-        uint = None;
-        float = Some(f64::from(u32::from(c)));
+        (Some(i64::from(u32::from(c))), Some(f64::from(u32::from(c))))
     } else {
-        if text.ends_with('i') {
-            return Err(format!("complex constants are not supported: {text}"));
-        }
-        uint = parse_uint(text);
-        let mut i_val = parse_int(text);
-        if let Some(i) = i_val {
-            float = Some(i as f64);
-        } else if let Some(u) = uint {
-            float = Some(u as f64);
-        } else if let Some(f) = parse_float(text) {
-            if !text.contains(['.', 'e', 'E', 'p', 'P']) {
-                return Err(format!("integer overflow: {}", crate::quote::quote(text)));
-            }
-            float = Some(f);
-            if f.fract() == 0.0 && f.abs() < 9.2e18 {
-                i_val = Some(f as i64);
-            }
-        }
-        if i_val.is_none() && uint.is_none() && float.is_none() {
-            return Err(format!(
-                "illegal number syntax: {}",
-                crate::quote::quote(text)
-            ));
-        }
-        int = i_val;
-    }
-    let _ = uint;
+        read_number(text)?
+    };
     let is_hex_int = text.len() > 2
         && text.starts_with('0')
         && matches!(text.as_bytes()[1], b'x' | b'X')

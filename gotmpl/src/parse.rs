@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::error::Error;
 use crate::lex::{Item, Kind, lex};
-use crate::node::{Arg, Branch, Command, Node, Pipe, Tree};
+use crate::node::{Branch, Node, Tree};
 use crate::quote::{quote, unquote};
 
 /// Deeper nesting than this (parentheses, control blocks) is refused: it bounds
@@ -57,42 +57,42 @@ impl Parsed {
     }
 }
 
-struct Parser<'a, 'f> {
-    items: Vec<Item<'a>>,
-    i: usize,
+pub(crate) struct Parser<'a, 'f> {
+    pub(crate) items: Vec<Item<'a>>,
+    pub(crate) i: usize,
     /// The furthest item read: Go reports parse errors at its line.
-    hi: usize,
-    parse_name: Arc<str>,
-    text: Arc<str>,
-    has_func: &'f dyn Fn(&str) -> bool,
-    vars: Vec<Arc<str>>,
-    range_depth: usize,
-    action_line: usize,
-    depth: usize,
-    trees: Vec<Tree>,
+    pub(crate) hi: usize,
+    pub(crate) parse_name: Arc<str>,
+    pub(crate) text: Arc<str>,
+    pub(crate) has_func: &'f dyn Fn(&str) -> bool,
+    pub(crate) vars: Vec<Arc<str>>,
+    pub(crate) range_depth: usize,
+    pub(crate) action_line: usize,
+    pub(crate) depth: usize,
+    pub(crate) trees: Vec<Tree>,
 }
 
-type R<T> = Result<T, Error>;
+pub(crate) type R<T> = Result<T, Error>;
 
 impl<'a> Parser<'a, '_> {
-    fn next(&mut self) -> Item<'a> {
+    pub(crate) fn next(&mut self) -> Item<'a> {
         let idx = self.i.min(self.items.len() - 1);
         self.i = idx + 1;
         self.hi = self.hi.max(idx);
         self.items[idx].clone()
     }
 
-    fn backup(&mut self) {
+    pub(crate) fn backup(&mut self) {
         self.i -= 1;
     }
 
-    fn peek(&mut self) -> Item<'a> {
+    pub(crate) fn peek(&mut self) -> Item<'a> {
         let t = self.next();
         self.backup();
         t
     }
 
-    fn next_non_space(&mut self) -> Item<'a> {
+    pub(crate) fn next_non_space(&mut self) -> Item<'a> {
         loop {
             let t = self.next();
             if t.kind != Kind::Space {
@@ -101,13 +101,13 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
-    fn peek_non_space(&mut self) -> Item<'a> {
+    pub(crate) fn peek_non_space(&mut self) -> Item<'a> {
         let t = self.next_non_space();
         self.backup();
         t
     }
 
-    fn errorf(&self, message: String) -> Error {
+    pub(crate) fn errorf(&self, message: String) -> Error {
         let line = self.items.get(self.hi).map_or(1, |t| t.line);
         Error::Parse {
             name: self.parse_name.to_string(),
@@ -116,7 +116,7 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
-    fn unexpected(&self, tok: &Item<'_>, context: &str) -> Error {
+    pub(crate) fn unexpected(&self, tok: &Item<'_>, context: &str) -> Error {
         if tok.kind == Kind::Error {
             let mut extra = String::new();
             if self.action_line != 0 && self.action_line != tok.line {
@@ -141,7 +141,7 @@ impl<'a> Parser<'a, '_> {
         Ok(t)
     }
 
-    fn enter(&mut self) -> R<()> {
+    pub(crate) fn enter(&mut self) -> R<()> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
             return Err(self.errorf(format!("nesting deeper than {MAX_NESTING} levels")));
@@ -387,214 +387,5 @@ impl<'a> Parser<'a, '_> {
             name,
             pipe: Some(pipe),
         })
-    }
-
-    /// Declarations (`$x :=`, `$x =`, `$i, $v :=`) then commands separated by `|`.
-    fn pipeline(&mut self, context: &str, end: Kind) -> R<Pipe> {
-        self.enter()?;
-        let pos = self.peek_non_space().pos;
-        let mut pipe = Pipe {
-            pos,
-            is_assign: false,
-            decl: Vec::new(),
-            cmds: Vec::new(),
-        };
-        loop {
-            let at = self.i;
-            let v = self.peek_non_space();
-            if v.kind != Kind::Variable {
-                break;
-            }
-            self.next_non_space();
-            let next = self.peek_non_space();
-            let name: Arc<str> = v.val.as_ref().into();
-            match next.kind {
-                Kind::Assign | Kind::Declare => {
-                    pipe.is_assign = next.kind == Kind::Assign;
-                    self.next_non_space();
-                    pipe.decl.push(name.clone());
-                    self.vars.push(name);
-                }
-                Kind::Char if next.val == "," => {
-                    self.next_non_space();
-                    pipe.decl.push(name.clone());
-                    self.vars.push(name);
-                    if context == "range" && pipe.decl.len() < 2 {
-                        match self.peek_non_space().kind {
-                            Kind::Variable | Kind::RightDelim | Kind::RightParen => continue,
-                            _ => {
-                                return Err(
-                                    self.errorf("range can only initialize variables".into())
-                                );
-                            }
-                        }
-                    }
-                    return Err(self.errorf(format!("too many declarations in {context}")));
-                }
-                _ => self.i = at,
-            }
-            break;
-        }
-        loop {
-            let tok = self.next_non_space();
-            if tok.kind == end {
-                self.check_pipeline(&pipe, context)?;
-                self.depth -= 1;
-                return Ok(pipe);
-            }
-            match tok.kind {
-                Kind::Bool
-                | Kind::CharConstant
-                | Kind::Complex
-                | Kind::Dot
-                | Kind::Field
-                | Kind::Identifier
-                | Kind::Number
-                | Kind::Nil
-                | Kind::RawString
-                | Kind::String
-                | Kind::Variable
-                | Kind::LeftParen => {
-                    self.backup();
-                    let cmd = self.command()?;
-                    pipe.cmds.push(cmd);
-                }
-                _ => return Err(self.unexpected(&tok, context)),
-            }
-        }
-    }
-
-    fn check_pipeline(&self, pipe: &Pipe, context: &str) -> R<()> {
-        if pipe.cmds.is_empty() {
-            return Err(self.errorf(format!("missing value for {context}")));
-        }
-        for (i, c) in pipe.cmds.iter().enumerate().skip(1) {
-            if matches!(
-                c.args.first(),
-                Some(
-                    Arg::Bool(..)
-                        | Arg::Dot(_)
-                        | Arg::Nil(_)
-                        | Arg::Number(..)
-                        | Arg::String { .. }
-                )
-            ) {
-                return Err(self.errorf(format!(
-                    "non executable command in pipeline stage {}",
-                    i + 1
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    fn command(&mut self) -> R<Command> {
-        let pos = self.peek_non_space().pos;
-        let mut args = Vec::new();
-        loop {
-            self.peek_non_space();
-            if let Some(op) = self.operand()? {
-                args.push(op);
-            }
-            let tok = self.next();
-            match tok.kind {
-                Kind::Space => continue,
-                Kind::RightDelim | Kind::RightParen => self.backup(),
-                Kind::Pipe => {}
-                _ => return Err(self.unexpected(&tok, "operand")),
-            }
-            break;
-        }
-        if args.is_empty() {
-            return Err(self.errorf("empty command".into()));
-        }
-        Ok(Command { pos, args })
-    }
-
-    fn operand(&mut self) -> R<Option<Arg>> {
-        let Some(node) = self.term()? else {
-            return Ok(None);
-        };
-        if self.peek().kind != Kind::Field {
-            return Ok(Some(node));
-        }
-        let pos = self.peek().pos;
-        let mut fields: Vec<Arc<str>> = Vec::new();
-        while self.peek().kind == Kind::Field {
-            fields.push(self.next().val[1..].into());
-        }
-        Ok(Some(match node {
-            Arg::Field { mut idents, .. } => {
-                idents.extend(fields);
-                Arg::Field { pos, idents }
-            }
-            Arg::Variable { mut idents, .. } => {
-                idents.extend(fields);
-                Arg::Variable { pos, idents }
-            }
-            Arg::Bool(..) | Arg::String { .. } | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
-                return Err(self.errorf(format!(
-                    "unexpected . after term {}",
-                    quote(&node.to_string())
-                )));
-            }
-            other => Arg::Chain {
-                pos,
-                node: Box::new(other),
-                fields,
-            },
-        }))
-    }
-
-    fn term(&mut self) -> R<Option<Arg>> {
-        let tok = self.next_non_space();
-        let pos = tok.pos;
-        Ok(Some(match tok.kind {
-            Kind::Identifier => {
-                if !(self.has_func)(&tok.val) {
-                    return Err(self.errorf(format!("function {} not defined", quote(&tok.val))));
-                }
-                Arg::Ident {
-                    pos,
-                    name: tok.val.as_ref().into(),
-                }
-            }
-            Kind::Dot => Arg::Dot(pos),
-            Kind::Nil => Arg::Nil(pos),
-            Kind::Variable => {
-                if !self.vars.iter().any(|v| **v == *tok.val) {
-                    return Err(self.errorf(format!("undefined variable {}", quote(&tok.val))));
-                }
-                Arg::Variable {
-                    pos,
-                    idents: vec![tok.val.as_ref().into()],
-                }
-            }
-            Kind::Field => Arg::Field {
-                pos,
-                idents: vec![tok.val[1..].into()],
-            },
-            Kind::Bool => Arg::Bool(pos, tok.val == "true"),
-            Kind::CharConstant | Kind::Complex | Kind::Number => {
-                let n = crate::number::parse_number(&tok.val, tok.kind == Kind::CharConstant)
-                    .map_err(|e| self.errorf(e))?;
-                Arg::Number(pos, Box::new(n))
-            }
-            Kind::LeftParen => Arg::Pipe(Box::new(crate::exec::grow(|| {
-                self.pipeline("parenthesized pipeline", Kind::RightParen)
-            })?)),
-            Kind::String | Kind::RawString => {
-                let text = unquote(&tok.val).map_err(|e| self.errorf(e))?;
-                Arg::String {
-                    pos,
-                    quoted: tok.val.as_ref().into(),
-                    text: text.into(),
-                }
-            }
-            _ => {
-                self.backup();
-                return Ok(None);
-            }
-        }))
     }
 }

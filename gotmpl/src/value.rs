@@ -5,9 +5,10 @@
 //! shared *and* mutable, like Go maps: a function that sets a key (Sprig's `set`)
 //! changes the map every holder sees.
 
-use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+
+pub use crate::map::{Key, Map};
 
 /// A template value.
 #[derive(Clone, Default)]
@@ -87,92 +88,6 @@ impl Function {
     }
 }
 
-/// A shared, mutable, key-ordered map: Go's `map[string]interface{}`.
-#[derive(Clone, Default)]
-pub struct Map(Arc<RwLock<BTreeMap<String, Value>>>);
-
-impl Map {
-    /// An empty map.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Runs `f` with read access. `f` must not write to a map that may be this one.
-    pub fn read<R>(&self, f: impl FnOnce(&BTreeMap<String, Value>) -> R) -> R {
-        let guard = self.0.read().unwrap_or_else(|e| e.into_inner());
-        f(&guard)
-    }
-
-    /// Runs `f` with write access. `f` must not touch a map that may be this one.
-    pub fn write<R>(&self, f: impl FnOnce(&mut BTreeMap<String, Value>) -> R) -> R {
-        let mut guard = self.0.write().unwrap_or_else(|e| e.into_inner());
-        f(&mut guard)
-    }
-
-    /// The value under `key`.
-    pub fn get(&self, key: &str) -> Option<Value> {
-        self.read(|m| m.get(key).cloned())
-    }
-
-    /// Sets `key`; every holder of this map sees the change (Go map semantics).
-    pub fn insert(&self, key: impl Into<String>, value: Value) -> Option<Value> {
-        let key = key.into();
-        self.write(|m| m.insert(key, value))
-    }
-
-    /// Removes `key`.
-    pub fn remove(&self, key: &str) -> Option<Value> {
-        self.write(|m| m.remove(key))
-    }
-
-    /// Whether `key` is present.
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.read(|m| m.contains_key(key))
-    }
-
-    /// Number of entries.
-    pub fn len(&self) -> usize {
-        self.read(|m| m.len())
-    }
-
-    /// Whether the map has no entries.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The keys in sorted order.
-    pub fn keys(&self) -> Vec<String> {
-        self.read(|m| m.keys().cloned().collect())
-    }
-
-    /// A sorted snapshot of the entries (cheap: values are shared).
-    pub fn entries(&self) -> Vec<(String, Value)> {
-        self.read(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-    }
-
-    /// Whether both handles are the same Go map.
-    pub fn ptr_eq(&self, other: &Map) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-
-    /// A new map with the same entries (shallow: nested maps stay shared).
-    pub fn shallow_clone(&self) -> Map {
-        Map::from(self.read(|m| m.clone()))
-    }
-}
-
-impl From<BTreeMap<String, Value>> for Map {
-    fn from(m: BTreeMap<String, Value>) -> Self {
-        Map(Arc::new(RwLock::new(m)))
-    }
-}
-
-impl FromIterator<(String, Value)> for Map {
-    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
-        Map::from(iter.into_iter().collect::<BTreeMap<_, _>>())
-    }
-}
-
 impl Value {
     /// A string value.
     pub fn string(s: impl Into<Arc<str>>) -> Value {
@@ -185,8 +100,8 @@ impl Value {
     }
 
     /// A map value.
-    pub fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
-        Value::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    pub fn map<K: Into<Key>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
+        Value::Map(entries.into_iter().collect())
     }
 
     /// An object value.
@@ -269,7 +184,7 @@ fn to_json_depth(v: &Value, depth: usize) -> serde_json::Value {
         Value::List(l) => J::Array(l.iter().map(|x| to_json_depth(x, depth + 1)).collect()),
         Value::Map(m) => J::Object(m.read(|m| {
             m.iter()
-                .map(|(k, x)| (k.clone(), to_json_depth(x, depth + 1)))
+                .map(|(k, x)| (k.to_string(), to_json_depth(x, depth + 1)))
                 .collect()
         })),
         Value::Object(o) => match o.as_value() {
@@ -292,9 +207,11 @@ impl From<&serde_json::Value> for Value {
             },
             J::String(s) => Value::String(s.as_str().into()),
             J::Array(a) => Value::List(Arc::new(a.iter().map(Value::from).collect())),
-            J::Object(o) => {
-                Value::Map(o.iter().map(|(k, v)| (k.clone(), Value::from(v))).collect())
-            }
+            J::Object(o) => Value::Map(
+                o.iter()
+                    .map(|(k, v)| (k.as_str(), Value::from(v)))
+                    .collect(),
+            ),
         }
     }
 }

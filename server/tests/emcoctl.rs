@@ -172,15 +172,12 @@ fn gms_example_applies_reads_back_and_deletes_unchanged() {
 fn orchestrator_killed_mid_apply_loses_and_duplicates_nothing() {
     let mut stack = Stack::start();
     let work = gms_workdir(stack.path());
-    for f in ["projects.yaml"] {
-        assert!(
-            stack
-                .emcoctl(&work, &["apply", "-f", &file(f), "-v", "values.yaml"])
-                .status
-                .success()
-        );
-    }
-    let mut child = Command::new(workspace_bin("emcoctl"))
+    let projects = stack.emcoctl(
+        &work,
+        &["apply", "-f", &file("projects.yaml"), "-v", "values.yaml"],
+    );
+    assert!(projects.status.success());
+    let child = Command::new(workspace_bin("emcoctl"))
         .current_dir(&work)
         .arg("--config")
         .arg(&stack.cfg)

@@ -95,7 +95,12 @@ fn level1_logical_cloud_is_created_and_removed_on_every_cluster() {
     }
     let perm = |ns: &str| json!({"metadata": {"name": format!("perm-{ns}")}, "spec": {"namespace": ns, "apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}});
     assert_eq!(
-        post(&dcm, &format!("{lc}/lc1/user-permissions"), perm("other")).0,
+        post(
+            &dcm,
+            &format!("{lc}/lc1/user-permissions"),
+            perm("kube-system")
+        )
+        .0,
         201
     );
     assert_eq!(
@@ -157,7 +162,7 @@ fn level1_logical_cloud_is_created_and_removed_on_every_cluster() {
             ["lc1-role1"]
         );
         assert_eq!(
-            sim.names("/apis/rbac.authorization.k8s.io/v1/namespaces/other/roles"),
+            sim.names("/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/roles"),
             ["lc1-role0"]
         );
         assert_eq!(sim.names("/api/v1/namespaces/ns1/resourcequotas"), ["q1"]);

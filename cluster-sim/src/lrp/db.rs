@@ -345,6 +345,26 @@ impl LrpDb {
         keys.len()
     }
 
+    /// Forgets placement failures so the unplaced instances are offered to the cells again
+    /// (a cell came back).
+    pub fn retry_placement(&self) -> usize {
+        let keys: Vec<ActualLrpKey> = {
+            let mut g = self.lock();
+            let mut keys = Vec::new();
+            for lrp in g
+                .values_mut()
+                .filter(|l| l.state == State::Unclaimed && !l.placement_error.is_empty())
+            {
+                lrp.placement_error.clear();
+                self.touch(lrp);
+                keys.push(lrp.key.clone());
+            }
+            keys
+        };
+        keys.iter().for_each(|k| self.changed(k));
+        keys.len()
+    }
+
     /// When the next crashed instance may restart (nanoseconds), if any will.
     pub fn next_restart(&self) -> Option<i64> {
         self.lock()

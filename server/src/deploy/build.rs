@@ -173,9 +173,12 @@ pub fn check_dependencies(
     Ok(())
 }
 
+/// A provider's clusters with their labels; `None` when the provider does not exist.
+type ProviderClusters = Option<Vec<(String, Vec<String>)>>;
+
 async fn label_index(ctx: &Ctx, intents: &[Value]) -> Result<LabelIndex, ApiError> {
     let mut index = LabelIndex::new();
-    let mut memo: HashMap<String, Option<Vec<(String, Vec<String>)>>> = HashMap::new();
+    let mut memo: HashMap<String, ProviderClusters> = HashMap::new();
     for intent in intents {
         for (provider, label) in placement::labels_used(&intent["spec"]["intent"]) {
             if !memo.contains_key(&provider) {

@@ -13,6 +13,9 @@ pub struct Request {
     pub query: Vec<(String, String)>,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// How many times this call was planned before (its transaction lost a compare). Handlers
+    /// may skip reads that only explain a failure on the first, optimistic attempt.
+    pub attempt: usize,
 }
 
 impl Request {
@@ -33,6 +36,7 @@ impl Request {
             query,
             headers,
             body,
+            attempt: 0,
         }
     }
 

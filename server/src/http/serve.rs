@@ -88,7 +88,11 @@ pub async fn serve(
             metrics::record,
         ));
     let result = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // Open status watch streams would otherwise hold the shutdown until clients leave.
+            crate::status::end_streams();
+        })
         .await;
     sweeper.abort();
     result.context("serving HTTP")

@@ -136,7 +136,10 @@ async fn run(
         }
         _ => None,
     };
-    for _ in 0..MAX_ATTEMPTS {
+    let mut req = req.clone();
+    for attempt in 0..MAX_ATTEMPTS {
+        req.attempt = attempt;
+        let req = &req;
         let mut idem_rev = 0;
         if let Some((key, hash)) = &idem
             && let Some(kv) = ctx.store.get(key).await?

@@ -90,12 +90,9 @@ pub fn list(
     tally: &mut Tally,
 ) -> Vec<ResourceStatus> {
     let key = cluster.key();
-    let mut specs: Vec<_> = cluster
-        .resources
-        .iter()
-        .chain(&cluster.crds)
-        .chain(cluster.hooks.values().flatten())
-        .collect();
+    // Hooks and CRDs are applied around the resources and get no rsync status of their own,
+    // so only the resources in install order are listed (see docs/compatibility.md).
+    let mut specs: Vec<_> = cluster.resources.iter().collect();
     specs.sort_by(|a, b| a.name.cmp(&b.name));
     let mut rows = Vec::new();
     for spec in specs {
