@@ -267,3 +267,128 @@ impl Handler for Stop {
         Ok(Outcome::write(Reply::Empty(StatusCode::ACCEPTED), txn))
     }
 }
+
+/// The revision of the last action (update and rollback number theirs after it).
+fn last_revision(state: &StateInfo) -> i64 {
+    state.actions.iter().map(|a| a.revision).max().unwrap_or(0)
+}
+
+/// `POST DIG/update`: a new AppContext from the current intents; rsync moves from the
+/// current context to it. Answers 202 with the new revision number.
+pub struct Update;
+
+#[async_trait]
+impl Handler for Update {
+    async fn handle(
+        &self,
+        ctx: &Ctx,
+        _req: &Request,
+        params: &Params,
+    ) -> Result<Outcome, ApiError> {
+        let dig = dig_ref(params);
+        let (body, mut state, revision) = load_dig(ctx, &dig).await?;
+        if !matches!(state.current_state(), "Instantiated" | "InstantiateStopped") {
+            return Err(ApiError::conflict(format!(
+                "DeploymentIntentGroup is not instantiated :{}",
+                dig.name
+            )));
+        }
+        let old = state
+            .current()
+            .map(|a| a.instance.clone())
+            .unwrap_or_default();
+        let id = new_id();
+        let mut spec = dig_context(ctx, &dig, &body, &id).await?;
+        spec.meta.status_context = state.statusctxid.clone();
+        let last = last_revision(&state);
+        state.push("Updated", &old, last);
+        state.push("Instantiated", &id, last + 1);
+        let (cmp, put) = state_put(&dig.item(), &state, revision);
+        let mut txn = Txn::new()
+            .when(cmp)
+            .when(Compare::Missing(ck::spec(&id)))
+            .then(put)
+            .then(Op::Put {
+                key: ck::spec(&id),
+                value: serde_json::to_vec(&spec).unwrap_or_default(),
+            });
+        txn.success.extend(hand_to_rsync(
+            &id,
+            &WorkItem::Update { from: old },
+            status::INSTANTIATING,
+        ));
+        Ok(Outcome::write(
+            Reply::Json(StatusCode::ACCEPTED, json!(last + 1)),
+            txn,
+        ))
+    }
+}
+
+/// `POST DIG/rollback` with `{"spec":{"revision":"N"}}`: back to the context of revision N.
+pub struct Rollback;
+
+#[async_trait]
+impl Handler for Rollback {
+    async fn handle(&self, ctx: &Ctx, req: &Request, params: &Params) -> Result<Outcome, ApiError> {
+        const BODY: crate::schema::Ty = crate::schema::Ty::Obj(&[
+            crate::schema::Field::new("metadata", crate::schema::META),
+            crate::schema::Field::new(
+                "spec",
+                crate::schema::Ty::Obj(&[crate::schema::Field::new(
+                    "revision",
+                    crate::schema::Ty::Str,
+                )]),
+            ),
+        ]);
+        let body = crate::schema::decode::decode_body(&req.body, "RollbackRequest", &BODY)
+            .map_err(|e| match e {
+                crate::schema::DecodeError::Empty => ApiError::bad_request("Empty body"),
+                other => ApiError::unprocessable(other.to_string()),
+            })?;
+        let wanted = body
+            .pointer("/spec/revision")
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
+        if !crate::schema::validate::is_valid_name(wanted) {
+            return Err(ApiError::bad_request(
+                "Invalid Input:\nspec.revision: Does not match pattern",
+            ));
+        }
+        let wanted: i64 = wanted.parse().map_err(|_| {
+            ApiError::bad_request(format!(
+                "strconv.ParseInt: parsing \"{wanted}\": invalid syntax"
+            ))
+        })?;
+        let dig = dig_ref(params);
+        let (_, mut state, revision) = load_dig(ctx, &dig).await?;
+        let Some(target) = state
+            .actions
+            .iter()
+            .find(|a| a.revision == wanted && !a.instance.is_empty())
+            .map(|a| a.instance.clone())
+        else {
+            return Err(ApiError::bad_request("No matching ContextId found"));
+        };
+        let old = state
+            .current()
+            .map(|a| a.instance.clone())
+            .unwrap_or_default();
+        if target == old {
+            return Ok(Outcome::read(Reply::Empty(StatusCode::ACCEPTED)));
+        }
+        let last = last_revision(&state);
+        state.push("Updated", &old, last);
+        state.push("Instantiated", &target, last + 1);
+        let (cmp, put) = state_put(&dig.item(), &state, revision);
+        let mut txn = Txn::new()
+            .when(cmp)
+            .when(Compare::Exists(ck::spec(&target)))
+            .then(put);
+        txn.success.extend(hand_to_rsync(
+            &target,
+            &WorkItem::Update { from: old },
+            status::INSTANTIATING,
+        ));
+        Ok(Outcome::write(Reply::Empty(StatusCode::ACCEPTED), txn))
+    }
+}

@@ -98,12 +98,26 @@ pub async fn serve(
     result.context("serving HTTP")
 }
 
+/// Store revisions of change history kept for watchers to resume from.
+const KEEP_REVISIONS: i64 = 200_000;
+
 async fn sweep_forever(ctx: Ctx) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         every.tick().await;
         if let Err(err) = sweep_idempotency(ctx.store.as_ref(), ctx.service).await {
             tracing::warn!(%err, "idempotency sweep failed");
+        }
+        // The store keeps every change for watches; only recent history is ever needed.
+        // Compacting twice from two processes is harmless.
+        match ctx.store.revision().await {
+            Ok(rev) if rev > KEEP_REVISIONS => {
+                if let Err(err) = ctx.store.compact(rev - KEEP_REVISIONS).await {
+                    tracing::warn!(%err, "store compaction failed");
+                }
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(%err, "reading the store revision failed"),
         }
     }
 }

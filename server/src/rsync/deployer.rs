@@ -255,3 +255,46 @@ pub async fn terminate(t: &Target<'_>) -> Result<(), ClusterError> {
         }
     }
 }
+
+/// Deletes `names` (resources of an older context) from the cluster, in reverse order of
+/// `t`'s list; with `drop_bundle`, the app left the cluster, so its status object goes too.
+pub async fn remove(
+    t: &Target<'_>,
+    names: &[String],
+    drop_bundle: bool,
+) -> Result<(), ClusterError> {
+    let (app, key) = (&t.app.name, t.key());
+    let mut attempt = 0;
+    loop {
+        let client = connect(t).await?;
+        let step = async {
+            for r in t
+                .cluster
+                .resources
+                .iter()
+                .rev()
+                .filter(|r| names.contains(&r.name))
+            {
+                match client.delete(&prepared(t, r)?, t.namespace()).await {
+                    Ok(()) => {
+                        let _ = t.recorder.resource(app, &key, &r.name, rs::DELETED).await;
+                    }
+                    Err(e) if e.is_unreachable() => return Err(e),
+                    Err(e) => tracing::warn!(resource = %r.name, %e, "delete refused"),
+                }
+            }
+            if drop_bundle {
+                client.delete(&bundle_state(t), t.namespace()).await?;
+            }
+            Ok(())
+        };
+        match step.await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.is_unreachable() => {
+                tokio::time::sleep(backoff(attempt)).await;
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}

@@ -207,13 +207,63 @@ async fn execute(spec: &ContextSpec, work: &WorkItem, recorder: &Recorder) -> bo
             if ok && spec.meta.owner == Owner::LogicalCloud {
                 return lcuser::store_user_kubeconfigs(spec, recorder).await;
             }
-            ok
+            match work {
+                WorkItem::Update { from } if ok => retire(spec, from, recorder).await,
+                _ => ok,
+            }
         }
     }
 }
 
 fn log_failure(app: &AppSpec, cluster: String, err: super::cluster::ClusterError) {
     tracing::warn!(app = %app.name, %cluster, %err, "cluster job failed");
+}
+
+/// UpdateDelete (6.1): the old context goes `Updating`, loses on its clusters whatever the new
+/// context no longer has, and ends `Updated` (or `UpdatedFailed`).
+async fn retire(new: &ContextSpec, old_id: &str, recorder: &Recorder) -> bool {
+    let store = recorder.store.as_ref();
+    let Ok(Some(old)) = load_spec(store, old_id).await else {
+        return true;
+    };
+    let _ = super::record::set_context_status(store, old_id, status::UPDATING).await;
+    let mut jobs = Vec::new();
+    for app in &old.apps {
+        for cluster in &app.clusters {
+            let kept = new
+                .app(&app.name)
+                .and_then(|a| a.clusters.iter().find(|c| c.key() == cluster.key()));
+            let gone: Vec<String> = cluster
+                .resources
+                .iter()
+                .filter(|r| kept.is_none_or(|k| !k.resources.iter().any(|n| n.name == r.name)))
+                .map(|r| r.name.clone())
+                .collect();
+            if gone.is_empty() && kept.is_some() {
+                continue;
+            }
+            let (old, app, cluster) = (&old, app, cluster);
+            jobs.push(async move {
+                let t = Target {
+                    spec: old,
+                    app,
+                    cluster,
+                    recorder,
+                };
+                deployer::remove(&t, &gone, kept.is_none())
+                    .await
+                    .map_err(|e| log_failure(app, cluster.key(), e))
+            });
+        }
+    }
+    let ok = join_all(jobs).await.iter().all(Result::is_ok);
+    let final_status = if ok {
+        status::UPDATED
+    } else {
+        status::UPDATE_FAILED
+    };
+    let _ = super::record::set_context_status(store, old_id, final_status).await;
+    ok
 }
 
 /// Waits for the app's dependencies, then applies it on all its clusters.
