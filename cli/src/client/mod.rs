@@ -9,6 +9,7 @@ mod body;
 pub mod classify;
 mod reissue;
 pub mod retry;
+pub mod stream;
 pub mod verify;
 
 use std::time::Duration;
@@ -251,9 +252,9 @@ impl Client {
         }
     }
 
-    /// One attempt: the answer (with its classification) or a transport failure.
-    async fn send_once(&self, call: &Call, key: Option<&str>, body: Option<&Encoded>) -> Attempt {
-        let mut request = self.http.request(call.method.clone(), &call.url);
+    /// The request of one attempt, without its body: method, URL, token, key, `Accept`.
+    fn request(&self, call: &Call, url: &str, key: Option<&str>) -> reqwest::RequestBuilder {
+        let mut request = self.http.request(call.method.clone(), url);
         if let Some(token) = &self.options.token {
             request = request.bearer_auth(token);
         }
@@ -263,46 +264,60 @@ impl Client {
         if call.accept_json {
             request = request.header(ACCEPT, "application/json");
         }
+        request
+    }
+
+    /// One attempt: the answer (with its classification) or a transport failure.
+    async fn send_once(&self, call: &Call, key: Option<&str>, body: Option<&Encoded>) -> Attempt {
+        let mut request = self.request(call, &call.url, key);
         if let Some(body) = body {
             request = request
                 .header(CONTENT_TYPE, body.content_type.as_str())
                 .body(body.bytes.clone());
         }
-        let response = match request.send().await {
-            Ok(response) => response,
-            Err(e) => return Attempt::NoAnswer(classify_transport(&e)),
-        };
-        let status = response.status().as_u16();
-        let header = |name| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v: &HeaderValue| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let content_type = header(CONTENT_TYPE);
-        let retry_after = header(RETRY_AFTER);
-        // A body cut short means the answer is unknown: the call is in doubt.
-        let body = match response.bytes().await {
-            Ok(body) => body,
-            Err(e) => {
-                let mut f = classify_transport(&e);
-                f.kind = FailureKind::InDoubt;
-                return Attempt::NoAnswer(f);
-            }
-        };
-        let body = String::from_utf8_lossy(&body).into_owned();
-        let failure = classify_response(
-            status,
-            content_type.as_deref(),
-            &body,
-            retry_after.as_deref(),
-        );
-        Attempt::Answered(Answer { status, body }, failure)
+        match request.send().await {
+            Ok(response) => read_answer(response).await,
+            Err(e) => Attempt::NoAnswer(classify_transport(&e)),
+        }
     }
 }
 
-fn get_call(service: Service, anchor: &str, url: &str, accept_json: bool) -> Call {
+/// Reads a whole answer and classifies it.
+async fn read_answer(response: reqwest::Response) -> Attempt {
+    let status = response.status().as_u16();
+    let header = |name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let content_type = header(CONTENT_TYPE);
+    let retry_after = header(RETRY_AFTER);
+    // A body cut short means the answer is unknown: the call is in doubt.
+    let body = match response.bytes().await {
+        Ok(body) => body,
+        Err(e) => return Attempt::NoAnswer(cut_short(&e)),
+    };
+    let body = String::from_utf8_lossy(&body).into_owned();
+    let failure = classify_response(
+        status,
+        content_type.as_deref(),
+        &body,
+        retry_after.as_deref(),
+    );
+    Attempt::Answered(Answer { status, body }, failure)
+}
+
+/// A body that broke off after the request was sent: the outcome is unknown.
+fn cut_short(e: &reqwest::Error) -> Failure {
+    let mut f = classify_transport(e);
+    f.kind = FailureKind::InDoubt;
+    f
+}
+
+/// A GET of `url` with no reissue check.
+pub fn get_call(service: Service, anchor: &str, url: &str, accept_json: bool) -> Call {
     Call {
         method: Method::GET,
         service,

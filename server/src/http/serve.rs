@@ -60,6 +60,7 @@ pub async fn serve(
     addr_file: Option<&Path>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    super::failpoint::init_from_env().map_err(|e| anyhow::anyhow!("FAILPOINTS: {e}"))?;
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;
@@ -83,11 +84,14 @@ pub async fn serve(
         )
         .fallback(api)
         .with_state(app)
+        // Exists only in builds with the `failpoints` feature; refuses non-loopback peers.
+        .merge(super::failpoint::admin_router())
         .layer(axum::middleware::from_fn_with_state(
             metrics,
             metrics::record,
         ));
-    let result = axum::serve(listener, router)
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, service)
         .with_graceful_shutdown(async move {
             shutdown.await;
             // Open status watch streams would otherwise hold the shutdown until clients leave.

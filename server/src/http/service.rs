@@ -177,10 +177,10 @@ async fn run(
                 value,
             });
         }
-        failpoint::hit(&format!("{}.{op}.before_commit", ctx.service))?;
+        failpoint::hit(&format!("{}.{op}.before_commit", ctx.service)).await?;
         let committed = ctx.store.txn(txn).await?;
         if committed.succeeded {
-            failpoint::hit(&format!("{}.{op}.after_commit", ctx.service))?;
+            failpoint::hit(&format!("{}.{op}.after_commit", ctx.service)).await?;
             return Ok(outcome.reply);
         }
         // Another writer changed what this call read; plan it again from fresh reads.

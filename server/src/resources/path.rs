@@ -42,6 +42,14 @@ impl Pattern {
         if path.len() != self.segs.len() {
             return None;
         }
+        // Reject on literals before allocating anything: most routes fail here.
+        let literals_match = self.segs.iter().zip(path).all(|(seg, part)| match seg {
+            Seg::Lit(lit) => lit == part,
+            Seg::Var(_) => !part.is_empty(),
+        });
+        if !literals_match {
+            return None;
+        }
         let mut params = HashMap::new();
         for (seg, part) in self.segs.iter().zip(path) {
             match seg {

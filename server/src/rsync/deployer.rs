@@ -169,10 +169,10 @@ pub async fn instantiate(t: &Target<'_>) -> Result<(), ClusterError> {
             run_hooks(t, &client, "pre-install").await?;
             for r in &t.cluster.resources {
                 let obj = prepared(t, r)?;
-                let _ = failpoint::hit("rsync.apply.before_cluster_write");
+                let _ = failpoint::hit("rsync.apply.before_cluster_write").await;
                 match client.apply(&obj, t.namespace()).await {
                     Ok(_) => {
-                        let _ = failpoint::hit("rsync.apply.after_cluster_write");
+                        let _ = failpoint::hit("rsync.apply.after_cluster_write").await;
                         let _ = t.recorder.resource(app, &key, &r.name, rs::APPLIED).await;
                         if obj["kind"] == "CertificateSigningRequest" {
                             client

@@ -20,7 +20,7 @@ pub struct Recorder {
 
 impl Recorder {
     async fn put(&self, key: String, value: Vec<u8>) -> Result<(), StoreError> {
-        if failpoint::hit("rsync.status.before_write").is_err() {
+        if failpoint::hit("rsync.status.before_write").await.is_err() {
             return Err(StoreError::Unavailable(
                 "failpoint rsync.status.before_write".into(),
             ));

@@ -118,7 +118,7 @@ impl Watchers {
         if !matches!(self.store.get(&keys::spec(id)).await, Ok(Some(_))) {
             return;
         }
-        if failpoint::hit("rsync.status.before_write").is_err() {
+        if failpoint::hit("rsync.status.before_write").await.is_err() {
             return;
         }
         let key = keys::rbs(id, app, cluster);

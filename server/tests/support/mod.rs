@@ -2,6 +2,9 @@
 //! `emcoctl` binary built in the same target directory.
 #![allow(dead_code)]
 
+pub mod fixture;
+pub mod gms;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};

@@ -1,0 +1,325 @@
+//! The deployment flow with real processes and simulated clusters: placement, update and
+//! rollback, app dependencies, rsync killed mid-instantiate, an unreachable cluster, and
+//! lifecycle calls in the wrong state.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::json;
+use support::fixture::{DIG, Env, objects_of, post, put};
+use support::{http, wait_for};
+
+fn by_name(c: &str) -> serde_json::Value {
+    json!({"allOf": [{"clusterProvider": "p", "cluster": c}]})
+}
+
+#[test]
+fn placement_by_label_name_and_any_of_lands_exactly_where_it_says() {
+    let env = Env::new(&[("c1", &["edge"]), ("c2", &["edge"]), ("c3", &[])]);
+    env.composite_app(&["web", "cache", "worker"], &[]);
+    env.dig(&[
+        ("web", json!({"allOf": [{"clusterProvider": "p", "clusterLabel": "edge"}]})),
+        // anyOf keeps the lexicographically first cluster: p+c2 before p+c3.
+        ("cache", json!({"anyOf": [{"clusterProvider": "p", "cluster": "c3"}, {"clusterProvider": "p", "cluster": "c2"}]})),
+        ("worker", by_name("c3")),
+    ]);
+    let o = env.o();
+    assert_eq!(post(&o, &format!("{DIG}/instantiate"), json!({})).0, 202);
+    env.wait_dig("Instantiated");
+    assert_eq!(env.apps_on("c1"), ["web"]);
+    assert_eq!(env.apps_on("c2"), ["web", "cache"]);
+    assert_eq!(env.apps_on("c3"), ["worker"]);
+    // Every object carries the deployment label rsync adds.
+    let dep = env
+        .sim("c3")
+        .get("/apis/apps/v1/namespaces/default/deployments/r1-worker")
+        .expect("worker deployment");
+    let label = dep["metadata"]["labels"]["emco/deployment-id"]
+        .as_str()
+        .unwrap_or("");
+    assert!(label.ends_with("-worker"), "{label}");
+    // Status lists each app on its clusters, all Applied.
+    let status = env.dig_status("status=deployed");
+    let applied = status["deployedCounts"]["Applied"].as_u64().unwrap_or(0);
+    assert_eq!(applied, 3 * 2 + 2 + 2, "{status}");
+
+    assert_eq!(post(&o, &format!("{DIG}/terminate"), json!({})).0, 202);
+    env.wait_dig("Terminated");
+    for c in ["c1", "c2", "c3"] {
+        assert!(env.apps_on(c).is_empty(), "objects left on {c}");
+    }
+    // Re-instantiation after terminate needs no new approve, and keeps the old instance queryable.
+    let first = env.dig_status("status=deployed")["states"]["actions"][2]["instance"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert_eq!(post(&o, &format!("{DIG}/instantiate"), json!({})).0, 202);
+    env.wait_dig("Instantiated");
+    assert_eq!(env.apps_on("c3"), ["worker"]);
+    let old = env.dig_status(&format!("status=deployed&instance={first}"));
+    assert_eq!(old["deployedStatus"], "Terminated", "{old}");
+}
+
+#[test]
+fn update_moves_an_app_and_rollback_moves_it_back() {
+    let env = Env::new(&[("c1", &[]), ("c2", &[])]);
+    env.composite_app(&["web", "worker"], &[]);
+    env.dig(&[("web", by_name("c1")), ("worker", by_name("c1"))]);
+    let o = env.o();
+    assert_eq!(post(&o, &format!("{DIG}/instantiate"), json!({})).0, 202);
+    env.wait_dig("Instantiated");
+    assert_eq!(env.apps_on("c1"), ["web", "worker"]);
+
+    let ai = json!({"metadata": {"name": "worker-placement"}, "spec": {"app": "worker", "intent": by_name("c2")}});
+    assert_eq!(
+        put(
+            &o,
+            &format!("{DIG}/generic-placement-intents/gpi/app-intents/worker-placement"),
+            ai
+        )
+        .0,
+        200
+    );
+    let (code, body) = post(&o, &format!("{DIG}/update"), json!({}));
+    assert_eq!((code, body.trim()), (202, "2"));
+    env.wait_dig("Instantiated");
+    wait_for("worker moved to c2", Duration::from_secs(60), || {
+        (env.apps_on("c1") == ["web"] && env.apps_on("c2") == ["worker"]).then_some(())
+    });
+
+    let rb = json!({"metadata": {"description": "back"}, "spec": {"revision": "1"}});
+    assert_eq!(post(&o, &format!("{DIG}/rollback"), rb).0, 202);
+    env.wait_dig("Instantiated");
+    wait_for("worker back on c1", Duration::from_secs(60), || {
+        (env.apps_on("c1") == ["web", "worker"] && env.apps_on("c2").is_empty()).then_some(())
+    });
+    let states: Vec<String> = env.dig_status("status=deployed")["states"]["actions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["state"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            "Created",
+            "Approved",
+            "Instantiated",
+            "Updated",
+            "Instantiated",
+            "Updated",
+            "Instantiated"
+        ]
+    );
+}
+
+#[test]
+fn a_dependent_app_is_applied_only_after_its_dependency_is_ready() {
+    let env = Env::new(&[("c1", &[])]);
+    env.composite_app(&["web", "cache"], &[("web", "cache", "Ready")]);
+    env.dig(&[("web", by_name("c1")), ("cache", by_name("c1"))]);
+    assert_eq!(
+        post(&env.o(), &format!("{DIG}/instantiate"), json!({})).0,
+        202
+    );
+    let sim = env.sim("c1");
+    wait_for("web deployed", Duration::from_secs(60), || {
+        // Read web first, then cache: readiness only grows, so this order cannot falsely fail.
+        let web = sim
+            .get("/apis/apps/v1/namespaces/default/deployments/r1-web")
+            .is_some();
+        let cache_ready = sim
+            .get("/apis/apps/v1/namespaces/default/statefulsets/r1-cache")
+            .is_some_and(|s| s["status"]["readyReplicas"].as_i64().unwrap_or(0) >= 1);
+        assert!(
+            !web || cache_ready,
+            "web was applied before cache was ready"
+        );
+        web.then_some(())
+    });
+    env.wait_dig("Instantiated");
+}
+
+#[test]
+fn rsync_killed_mid_instantiate_converges_with_each_object_once() {
+    let mut env = Env::new(&[("c1", &[])]);
+    env.composite_app(&["web", "cache", "worker"], &[]);
+    env.dig(&[
+        ("web", by_name("c1")),
+        ("cache", by_name("c1")),
+        ("worker", by_name("c1")),
+    ]);
+    // Slow the cluster down so the kill lands in the middle of the work.
+    let admin = format!("{}/admin/faults", env.sim("c1").url);
+    assert!(
+        http()
+            .put(&admin)
+            .body(r#"{"latency_ms": 150}"#)
+            .send()
+            .is_ok_and(|r| r.status().is_success())
+    );
+    assert_eq!(
+        post(&env.o(), &format!("{DIG}/instantiate"), json!({})).0,
+        202
+    );
+    wait_for("a first resource applied", Duration::from_secs(60), || {
+        let s = env.dig_status("status=deployed");
+        (s["deployedCounts"]["Applied"].as_u64().unwrap_or(0) >= 1).then_some(())
+    });
+    env.rsync.kill();
+    let partial = env.dig_status("status=deployed");
+    assert_eq!(partial["deployedStatus"], "Instantiating", "{partial}");
+    let _ = http().delete(&admin).send();
+    env.rsync.restart();
+    env.wait_dig("Instantiated");
+    assert_eq!(env.apps_on("c1"), ["web", "cache", "worker"]);
+    let sim = env.sim("c1");
+    let dep = sim
+        .get("/apis/apps/v1/namespaces/default/deployments/r1-web")
+        .expect("web");
+    assert_eq!(
+        dep["metadata"]["generation"], 1,
+        "re-applied with a change: {dep}"
+    );
+    for app in ["web", "cache", "worker"] {
+        for (path, name) in objects_of(app) {
+            assert_eq!(
+                sim.names(path).iter().filter(|n| *n == name).count(),
+                1,
+                "{name} once"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_unreachable_cluster_shows_retrying_then_applied() {
+    let env = Env::new(&[("c1", &[])]);
+    env.composite_app(&["web"], &[]);
+    env.dig(&[("web", by_name("c1"))]);
+    let admin = format!("{}/admin/faults", env.sim("c1").url);
+    assert!(
+        http()
+            .put(&admin)
+            .body(r#"{"unreachable": true}"#)
+            .send()
+            .is_ok_and(|r| r.status().is_success())
+    );
+    assert_eq!(
+        post(&env.o(), &format!("{DIG}/instantiate"), json!({})).0,
+        202
+    );
+    wait_for("connectivity Retrying", Duration::from_secs(30), || {
+        let s = env.dig_status("status=deployed");
+        (s["apps"][0]["clusters"][0]["connectivity"] == "Retrying").then_some(())
+    });
+    assert_eq!(
+        env.dig_status("status=deployed")["deployedStatus"],
+        "Instantiating"
+    );
+    assert!(
+        http()
+            .delete(&admin)
+            .send()
+            .is_ok_and(|r| r.status().is_success())
+    );
+    env.wait_dig("Instantiated");
+    let s = env.dig_status("status=deployed");
+    assert_eq!(
+        s["apps"][0]["clusters"][0]["connectivity"], "Available",
+        "{s}"
+    );
+    assert_eq!(s["deployedCounts"], json!({"Applied": 3}), "{s}");
+}
+
+#[test]
+fn lifecycle_calls_in_the_wrong_state_are_conflicts() {
+    let env = Env::new(&[("c1", &[])]);
+    env.composite_app(&["web"], &[]);
+    let o = env.o();
+    let dig = json!({"metadata": {"name": "dig"}, "spec": {"compositeProfile": "cp", "version": "r1", "logicalCloud": "lc"}});
+    assert_eq!(
+        post(
+            &o,
+            "projects/p1/composite-apps/shop/v1/deployment-intent-groups",
+            dig
+        )
+        .0,
+        201
+    );
+    assert_eq!(
+        post(&o, &format!("{DIG}/instantiate"), json!({})),
+        (
+            409,
+            "DeploymentIntentGroup must be Approved before instantiatingdig\n".into()
+        )
+    );
+    assert_eq!(
+        post(&o, &format!("{DIG}/terminate"), json!({})),
+        (
+            409,
+            "DeploymentIntentGroup is not instantiated :dig\n".into()
+        )
+    );
+    assert_eq!(post(&o, &format!("{DIG}/approve"), json!({})).0, 202);
+    // No placement intent yet.
+    assert_eq!(
+        post(&o, &format!("{DIG}/instantiate"), json!({})),
+        (404, "Intent not found\n".into())
+    );
+    assert_eq!(post(&o, &format!("{DIG}/intents"), json!({"metadata": {"name": "i"}, "spec": {"intent": {"genericPlacementIntent": "gpi", "nosuch": "x"}}})).0, 201);
+    assert_eq!(
+        post(&o, &format!("{DIG}/instantiate"), json!({})),
+        (404, "Controller not found\n".into())
+    );
+    let fixed =
+        json!({"metadata": {"name": "i"}, "spec": {"intent": {"genericPlacementIntent": "gpi"}}});
+    assert_eq!(put(&o, &format!("{DIG}/intents/i"), fixed).0, 200);
+    assert_eq!(
+        post(
+            &o,
+            &format!("{DIG}/generic-placement-intents"),
+            json!({"metadata": {"name": "gpi"}})
+        )
+        .0,
+        201
+    );
+    assert_eq!(
+        post(&o, &format!("{DIG}/instantiate"), json!({})),
+        (
+            500,
+            "No compatible clusters have been provided to the Deployment Intent Group\n".into()
+        )
+    );
+    let ai = json!({"metadata": {"name": "w"}, "spec": {"app": "web", "intent": by_name("c1")}});
+    assert_eq!(
+        post(
+            &o,
+            &format!("{DIG}/generic-placement-intents/gpi/app-intents"),
+            ai
+        )
+        .0,
+        201
+    );
+    assert_eq!(post(&o, &format!("{DIG}/instantiate"), json!({})).0, 202);
+    assert_eq!(
+        post(&o, &format!("{DIG}/instantiate"), json!({})),
+        (
+            409,
+            "DeploymentIntentGroup has already been instantiateddig\n".into()
+        )
+    );
+    let del = http()
+        .delete(format!("{o}/v2/{DIG}"))
+        .send()
+        .expect("delete");
+    assert_eq!(del.status().as_u16(), 409);
+    env.wait_dig("Instantiated");
+    let bad = http()
+        .get(format!("{o}/v2/{DIG}/status?status=bogus"))
+        .send()
+        .expect("status");
+    assert_eq!(bad.status().as_u16(), 400);
+    assert_eq!(bad.text().unwrap_or_default(), "Invalid query status\n");
+}
