@@ -323,3 +323,43 @@ fn lifecycle_calls_in_the_wrong_state_are_conflicts() {
     assert_eq!(bad.status().as_u16(), 400);
     assert_eq!(bad.text().unwrap_or_default(), "Invalid query status\n");
 }
+
+#[test]
+fn a_second_rsync_takes_over_when_the_lease_owner_dies() {
+    let mut env = Env::new(&[("c1", &[])]);
+    env.composite_app(&["web", "cache", "worker"], &[]);
+    env.dig(&[
+        ("web", by_name("c1")),
+        ("cache", by_name("c1")),
+        ("worker", by_name("c1")),
+    ]);
+    let admin = format!("{}/admin/faults", env.sim("c1").url);
+    assert!(
+        http()
+            .put(&admin)
+            .body(r#"{"latency_ms": 200}"#)
+            .send()
+            .is_ok_and(|r| r.status().is_success())
+    );
+    assert_eq!(
+        post(&env.o(), &format!("{DIG}/instantiate"), json!({})).0,
+        202
+    );
+    wait_for("the first rsync at work", Duration::from_secs(60), || {
+        let s = env.dig_status("status=deployed");
+        (s["deployedCounts"]["Applied"].as_u64().unwrap_or(0) >= 1).then_some(())
+    });
+    // A replica on the same store: it must not touch the context while the owner lives.
+    let std_dir = env.stack.path().join("replica");
+    std::fs::create_dir_all(&std_dir).expect("mkdir");
+    let replica = support::Proc::start("rsync", &env.stack.store_url, &std_dir, "127.0.0.1:0", &[]);
+    env.rsync.kill();
+    let _ = http().delete(&admin).send();
+    env.wait_dig("Instantiated");
+    assert_eq!(env.apps_on("c1"), ["web", "cache", "worker"]);
+    assert!(
+        replica.log().contains("work item done"),
+        "the replica finished the work:\n{}",
+        replica.log()
+    );
+}

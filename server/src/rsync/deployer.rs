@@ -4,6 +4,8 @@
 //! simply run again from the start: after a crash, after a cancellation, or after the cluster
 //! came back from being unreachable.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -41,9 +43,27 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(250u64.saturating_mul(1 << attempt.min(4)))
 }
 
+/// Clients by kubeconfig text: jobs on the same cluster share connections and discovery.
+fn client_for(
+    text: &str,
+) -> impl std::future::Future<Output = Result<Arc<ClusterClient>, ClusterError>> + '_ {
+    static CLIENTS: OnceLock<Mutex<HashMap<String, Arc<ClusterClient>>>> = OnceLock::new();
+    async move {
+        let cache = CLIENTS.get_or_init(Default::default);
+        if let Some(c) = cache.lock().ok().and_then(|m| m.get(text).cloned()) {
+            return Ok(c);
+        }
+        let client = Arc::new(ClusterClient::from_kubeconfig(text).await?);
+        if let Ok(mut m) = cache.lock() {
+            m.insert(text.to_string(), client.clone());
+        }
+        Ok(client)
+    }
+}
+
 /// Connects, marking connectivity `Available`, or `Retrying` (with every pending resource)
 /// and retrying until the cluster answers. Only cancellation (drop) ends the wait.
-async fn connect(t: &Target<'_>) -> Result<ClusterClient, ClusterError> {
+async fn connect(t: &Target<'_>) -> Result<Arc<ClusterClient>, ClusterError> {
     let meta = &t.spec.meta;
     let mut attempt = 0;
     loop {
@@ -62,7 +82,7 @@ async fn connect(t: &Target<'_>) -> Result<ClusterClient, ClusterError> {
                 t.key()
             )));
         };
-        let client = ClusterClient::from_kubeconfig(&text).await?;
+        let client = client_for(&text).await?;
         match client.reachable().await {
             Ok(()) => {
                 let _ = t
