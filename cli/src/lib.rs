@@ -20,11 +20,17 @@ pub mod config;
 pub mod output;
 pub mod resource;
 pub mod routing;
+pub mod status;
 pub mod template;
 
 pub use client::{Call, CallError, Client, ClientOptions, Reply, RetryPolicy, Verdict};
 pub use commands::{
-    ApplyOptions, CallRecord, CommandError, FileInput, GetFormat, GetOptions, Session, Summary,
-    Target, run_apply, run_delete, run_get, run_update,
+    ApplyOptions, CallRecord, CommandError, FileInput, GetFormat, GetOptions, Session,
+    StatusFormat, StatusOptions, Summary, Target, run_apply, run_delete, run_get, run_status,
+    run_update, run_watch,
 };
 pub use config::{Config, ConfigError, Endpoint, Service};
+pub use status::{
+    StatusError, StatusQuery, Subject, WaitOutcome, WaitRequest, WaitTarget, fetch_status, wait,
+    wait_for,
+};

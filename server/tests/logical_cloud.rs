@@ -201,3 +201,97 @@ fn level1_logical_cloud_is_created_and_removed_on_every_cluster() {
         )
     );
 }
+
+#[test]
+fn logical_cloud_update_adds_a_cluster() {
+    let stack = Stack::start();
+    let _rsync = stack.rsync();
+    let sims = [
+        Sim::start("edge01", stack.path()),
+        Sim::start("edge02", stack.path()),
+    ];
+    let (o, clm, dcm) = (stack.orchestrator.url(), stack.clm.url(), stack.dcm.url());
+    assert_eq!(
+        post(&o, "projects", json!({"metadata": {"name": "p1"}})).0,
+        201
+    );
+    assert_eq!(
+        post(
+            &clm,
+            "cluster-providers",
+            json!({"metadata": {"name": "p"}})
+        )
+        .0,
+        201
+    );
+    for sim in &sims {
+        register_cluster(&clm, sim);
+    }
+    let lc = "projects/p1/logical-clouds/lc1";
+    let body = json!({"metadata": {"name": "lc1"}, "spec": {"namespace": "ns1", "level": "1", "user": {"userName": "bob"}}});
+    assert_eq!(post(&dcm, "projects/p1/logical-clouds", body).0, 201);
+    let reference = |c: &str| json!({"metadata": {"name": format!("{c}-ref")}, "spec": {"clusterProvider": "p", "cluster": c}});
+    assert_eq!(
+        post(
+            &dcm,
+            &format!("{lc}/cluster-references"),
+            reference("edge01")
+        )
+        .0,
+        201
+    );
+    let perm = json!({"metadata": {"name": "perm"}, "spec": {"namespace": "ns1", "apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}});
+    assert_eq!(post(&dcm, &format!("{lc}/user-permissions"), perm).0, 201);
+    // Update before instantiation does nothing.
+    assert_eq!(post(&dcm, &format!("{lc}/update"), json!({})).0, 202);
+    assert_eq!(post(&dcm, &format!("{lc}/instantiate"), json!({})).0, 202);
+    let store = open_store(stack.path());
+    let settled = || lc_status(&stack, &store).filter(|s| !s.ends_with("ing"));
+    assert_eq!(
+        wait_for("instantiated", Duration::from_secs(60), settled),
+        "Instantiated"
+    );
+    assert!(sims[1].get("/api/v1/namespaces/ns1").is_none());
+
+    assert_eq!(
+        post(
+            &dcm,
+            &format!("{lc}/cluster-references"),
+            reference("edge02")
+        )
+        .0,
+        201
+    );
+    assert_eq!(post(&dcm, &format!("{lc}/update"), json!({})).0, 202);
+    let latest = || {
+        let state: Value = serde_json::from_slice(&store_get(
+            &store,
+            "/emco/state/projects/p1/logical-clouds/lc1",
+        )?)
+        .ok()?;
+        let id = state["actions"].as_array()?.last()?["instance"]
+            .as_str()?
+            .to_string();
+        let status: Value =
+            serde_json::from_slice(&store_get(&store, &format!("/emco/context/{id}/status/"))?)
+                .ok()?;
+        status["Status"]
+            .as_str()
+            .filter(|s| !s.ends_with("ing"))
+            .map(str::to_string)
+    };
+    assert_eq!(
+        wait_for("updated", Duration::from_secs(60), latest),
+        "Instantiated",
+        "rsync log:\n{}",
+        _rsync.log()
+    );
+    for sim in &sims {
+        assert!(
+            sim.get("/api/v1/namespaces/ns1").is_some(),
+            "namespace on {}",
+            sim.name
+        );
+        assert!(store_get(&store, &format!("/emco/cloudconfig/p+{}/1/ns1", sim.name)).is_some());
+    }
+}

@@ -42,6 +42,14 @@ impl RetryPolicy {
     }
 
     pub(crate) fn schedule(&self) -> Schedule {
+        Schedule {
+            backoff: self.backoff(),
+            deadline: (!self.timeout.is_zero()).then(|| Instant::now() + self.timeout),
+        }
+    }
+
+    /// The delays alone, without the overall deadline (for callers with their own).
+    pub fn backoff(&self) -> ExponentialBackoff {
         let mut builder = ExponentialBuilder::new()
             .with_min_delay(self.min_delay)
             .with_factor(self.factor)
@@ -50,10 +58,7 @@ impl RetryPolicy {
         if self.jitter {
             builder = builder.with_jitter();
         }
-        Schedule {
-            backoff: builder.build(),
-            deadline: (!self.timeout.is_zero()).then(|| Instant::now() + self.timeout),
-        }
+        builder.build()
     }
 }
 

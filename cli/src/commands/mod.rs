@@ -1,11 +1,14 @@
-//! The commands (`apply`, `get`, `update`, `delete`) as library functions with an output sink.
+//! The commands (`apply`, `get`, `update`, `delete`, `status`, `watch`) as library functions
+//! with an output sink.
 
 pub mod apply;
 pub mod delete;
 pub mod get;
 pub mod rules;
 mod runner;
+pub mod status;
 pub mod update;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -18,7 +21,9 @@ use crate::template::{self, TemplateError};
 pub use apply::run_apply;
 pub use delete::run_delete;
 pub use get::run_get;
+pub use status::{StatusFormat, StatusOptions, run_status};
 pub use update::run_update;
+pub use watch::run_watch;
 
 /// A configuration and a client: what every command needs.
 #[derive(Debug, Clone)]

@@ -83,25 +83,48 @@ impl<'a> StatusDoc<'a> {
 
     /// Resources by deployed status (`deployedCounts`, or the deprecated `rsyncStatus`).
     pub fn deployed_counts(&self) -> Vec<(String, u64)> {
-        counts(field(self.0, &["deployedCounts", "rsyncStatus", "rsync-status"]))
+        counts(field(
+            self.0,
+            &["deployedCounts", "rsyncStatus", "rsync-status"],
+        ))
     }
 
     /// Resources by ready status (`readyCounts`, or the deprecated `clusterStatus`).
     pub fn ready_counts(&self) -> Vec<(String, u64)> {
-        counts(field(self.0, &["readyCounts", "clusterStatus", "cluster-status"]))
+        counts(field(
+            self.0,
+            &["readyCounts", "clusterStatus", "cluster-status"],
+        ))
     }
 
     /// Every resource row: `apps[].clusters[]` for DIGs, top-level `clusters[]` for logical
     /// clouds, `cluster` for cluster network intents.
     pub fn rows(&self) -> Vec<Row> {
         let mut rows = Vec::new();
-        for app in self.0.get("apps").and_then(Value::as_array).into_iter().flatten() {
+        for app in self
+            .0
+            .get("apps")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let name = text(app, &["name"]).map(str::to_string);
-            for cluster in app.get("clusters").and_then(Value::as_array).into_iter().flatten() {
+            for cluster in app
+                .get("clusters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 cluster_rows(name.clone(), cluster, &mut rows);
             }
         }
-        for cluster in self.0.get("clusters").and_then(Value::as_array).into_iter().flatten() {
+        for cluster in self
+            .0
+            .get("clusters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             cluster_rows(None, cluster, &mut rows);
         }
         if let Some(cluster) = self.0.get("cluster").filter(|c| c.is_object()) {
@@ -127,8 +150,7 @@ fn cluster_rows(app: Option<String>, cluster: &Value, rows: &mut Vec<Row>) {
             name: text(r, &["name"]).unwrap_or_default().to_string(),
             deployed: text(r, &["deployedStatus", "rsyncStatus", "rsync-status"])
                 .map(str::to_string),
-            ready: text(r, &["readyStatus", "clusterStatus", "cluster-status"])
-                .map(str::to_string),
+            ready: text(r, &["readyStatus", "clusterStatus", "cluster-status"]).map(str::to_string),
         });
     }
 }

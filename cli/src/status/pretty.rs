@@ -5,7 +5,7 @@
 use serde_transcode::Transcoder;
 
 /// Pretty JSON (two-space indent), fields in the order received.
-pub fn pretty_json(text: &str) -> Result<String, String> {
+pub fn json(text: &str) -> Result<String, String> {
     let mut out = Vec::new();
     let mut de = serde_json::Deserializer::from_str(text);
     serde_transcode::transcode(&mut de, &mut serde_json::Serializer::pretty(&mut out))
@@ -40,8 +40,11 @@ mod tests {
 
     #[test]
     fn json_keeps_the_field_order() {
-        let pretty = pretty_json(DOC).unwrap();
-        assert!(pretty.starts_with("{\n  \"project\": \"p1\",\n  \"name\": \"lc1\",\n"), "{pretty}");
+        let pretty = json(DOC).unwrap();
+        assert!(
+            pretty.starts_with("{\n  \"project\": \"p1\",\n  \"name\": \"lc1\",\n"),
+            "{pretty}"
+        );
         assert_eq!(compact_json(&pretty).unwrap(), DOC);
     }
 
@@ -53,14 +56,28 @@ mod tests {
             .filter(|l| !l.starts_with(' ') && !l.starts_with('-'))
             .filter_map(|l| l.split(':').next())
             .collect();
-        assert_eq!(keys, ["project", "name", "deployedStatus", "deployedCounts", "clusters"]);
+        assert_eq!(
+            keys,
+            [
+                "project",
+                "name",
+                "deployedStatus",
+                "deployedCounts",
+                "clusters"
+            ]
+        );
         assert!(y.contains("Applied: 5"), "{y}");
     }
 
     #[test]
     fn text_that_is_not_json_is_an_error() {
-        for bad in ["", "Logical Cloud not found", "{\"a\":1} trailing", "<html>"] {
-            assert!(pretty_json(bad).is_err(), "{bad}");
+        for bad in [
+            "",
+            "Logical Cloud not found",
+            "{\"a\":1} trailing",
+            "<html>",
+        ] {
+            assert!(json(bad).is_err(), "{bad}");
             assert!(compact_json(bad).is_err(), "{bad}");
             assert!(yaml(bad).is_err(), "{bad}");
         }

@@ -112,6 +112,9 @@ mod tests {
             "status=ready&output=detail&app=a1&app=a2&cluster=provider1%2Bcluster1&resource=r1&instance=2033187047192820370"
         );
         let d = q.with(StatusMode::Deployed, OutputMode::Summary);
-        assert!(d.encode().starts_with("status=deployed&output=summary&app=a1"));
+        assert!(
+            d.encode()
+                .starts_with("status=deployed&output=summary&app=a1")
+        );
     }
 }

@@ -48,9 +48,15 @@ impl Subject {
             return Err(not());
         }
         let kind = match s.as_slice() {
-            ["projects", _, "composite-apps", _, _, "deployment-intent-groups", _] => {
-                SubjectKind::DeploymentIntentGroup
-            }
+            [
+                "projects",
+                _,
+                "composite-apps",
+                _,
+                _,
+                "deployment-intent-groups",
+                _,
+            ] => SubjectKind::DeploymentIntentGroup,
             ["projects", _, "logical-clouds", _] => SubjectKind::LogicalCloud,
             _ => return Err(not()),
         };
@@ -63,11 +69,15 @@ impl Subject {
     /// The subject of a lifecycle call's anchor (`<item>/instantiate`, `<item>/terminate`, ...)
     /// and the operation (the last segment).
     pub fn of_lifecycle(anchor: &str) -> Option<(Subject, String)> {
-        let path = anchor.split('?').next().unwrap_or_default().trim_matches('/');
+        let path = anchor
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .trim_matches('/');
         let (item, op) = path.rsplit_once('/')?;
         let subject = Subject::parse(item).ok()?;
-        // `<item>/status` parses as the item itself: it is no lifecycle call.
-        (item == subject.item).then(|| (subject, op.to_string()))
+        // `.../status/<x>` would parse as the item: the item must be given exactly.
+        (item == subject.item && op != "status").then(|| (subject, op.to_string()))
     }
 
     /// The resource's own name (the last segment).
@@ -116,7 +126,10 @@ mod tests {
         }
         let lc = Subject::parse("projects/p1/logical-clouds/lc1/status").unwrap();
         assert_eq!(lc.kind, SubjectKind::LogicalCloud);
-        assert_eq!(lc.status_anchor(""), "projects/p1/logical-clouds/lc1/status");
+        assert_eq!(
+            lc.status_anchor(""),
+            "projects/p1/logical-clouds/lc1/status"
+        );
         assert_eq!(
             lc.status_anchor("status=ready"),
             "projects/p1/logical-clouds/lc1/status?status=ready"

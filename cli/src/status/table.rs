@@ -72,7 +72,8 @@ fn header(input: &TableInput<'_>) -> String {
         return String::new();
     };
     let doc = StatusDoc(main);
-    let mut lines: Vec<(String, String)> = vec![(input.kind.to_string(), identity(input.kind, main))];
+    let mut lines: Vec<(String, String)> =
+        vec![(input.kind.to_string(), identity(input.kind, main))];
     let state = match doc.last_action() {
         Some(a) if a.instance.is_empty() => format!("{} ({})", a.state, a.time),
         Some(a) => format!("{} (instance {}, {})", a.state, a.instance, a.time),
@@ -260,11 +261,51 @@ mod tests {
         assert_eq!(
             cells,
             [
-                vec!["APP", "CLUSTER", "CONNECTIVITY", "KIND", "NAME", "DEPLOYED", "READY"],
-                vec!["collectd", "p1+c1", "Available", "Service", "collectd", "Applied", "Ready"],
-                vec!["collectd", "p1+c1", "Available", "DaemonSet", "r1-collectd", "Pending", "NotPresent"],
-                vec!["collectd", "p1+c1", "Available", "Pod", "r1-collectd-8xk2p", "-", "NotReady"],
-                vec!["op", "p1+c1", "Available", "ConfigMap", "op-cm", "Applied", "Ready"],
+                vec![
+                    "APP",
+                    "CLUSTER",
+                    "CONNECTIVITY",
+                    "KIND",
+                    "NAME",
+                    "DEPLOYED",
+                    "READY"
+                ],
+                vec![
+                    "collectd",
+                    "p1+c1",
+                    "Available",
+                    "Service",
+                    "collectd",
+                    "Applied",
+                    "Ready"
+                ],
+                vec![
+                    "collectd",
+                    "p1+c1",
+                    "Available",
+                    "DaemonSet",
+                    "r1-collectd",
+                    "Pending",
+                    "NotPresent"
+                ],
+                vec![
+                    "collectd",
+                    "p1+c1",
+                    "Available",
+                    "Pod",
+                    "r1-collectd-8xk2p",
+                    "-",
+                    "NotReady"
+                ],
+                vec![
+                    "op",
+                    "p1+c1",
+                    "Available",
+                    "ConfigMap",
+                    "op-cm",
+                    "Applied",
+                    "Ready"
+                ],
             ]
         );
         // Columns line up: every cell of a column starts at the same offset.
@@ -287,7 +328,10 @@ mod tests {
         });
         assert!(text.starts_with("Logical cloud:  lc1 (project p1)\nState:          Created (t0)\nDeployed:       Instantiated (Applied 1)\n\n"), "{text}");
         let last: Vec<&str> = text.lines().last().unwrap().split_whitespace().collect();
-        assert_eq!(last, ["p+edge01", "Available", "Namespace", "ns1", "Applied"]);
+        assert_eq!(
+            last,
+            ["p+edge01", "Available", "Namespace", "ns1", "Applied"]
+        );
         assert!(!text.contains("READY") && !text.contains("APP"), "{text}");
     }
 
@@ -303,7 +347,10 @@ mod tests {
         let text = render(&input);
         assert_eq!(text.lines().count(), 3, "{text}");
         assert!(text.contains("Deployed:                 -\n"), "{text}");
-        let text = render(&TableInput { rows: true, ..input });
+        let text = render(&TableInput {
+            rows: true,
+            ..input
+        });
         assert!(text.ends_with("\nNo resources.\n"), "{text}");
     }
 
@@ -318,7 +365,10 @@ mod tests {
             ..Row::default()
         }];
         let text = failing_table(SubjectKind::DeploymentIntentGroup, &rows);
-        let cells: Vec<Vec<&str>> = text.lines().map(|l| l.split_whitespace().collect()).collect();
+        let cells: Vec<Vec<&str>> = text
+            .lines()
+            .map(|l| l.split_whitespace().collect())
+            .collect();
         assert_eq!(
             cells,
             [

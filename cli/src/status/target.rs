@@ -149,7 +149,11 @@ mod tests {
         assert_eq!(t("terminated"), WaitTarget::State("Terminated"));
         assert_eq!(t(" READY "), WaitTarget::Ready);
         let err = "Deployed".parse::<WaitTarget>().unwrap_err();
-        assert!(err.to_string().contains("use Ready or one of Created, Instantiating"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("use Ready or one of Created, Instantiating"),
+            "{err}"
+        );
         assert_eq!(t("Ready").mode(), StatusMode::Ready);
         assert_eq!(t("Instantiated").mode(), StatusMode::Deployed);
     }
@@ -176,10 +180,19 @@ mod tests {
     fn states_are_matched_on_the_deployed_status() {
         use Judgement::*;
         let inst = t("Instantiated");
-        assert_eq!(inst.judge(&doc(Some("Instantiated"), None)), Reached("Instantiated".into()));
-        assert_eq!(inst.judge(&doc(Some("Instantiating"), None)), Pending(Some("Instantiating".into())));
+        assert_eq!(
+            inst.judge(&doc(Some("Instantiated"), None)),
+            Reached("Instantiated".into())
+        );
+        assert_eq!(
+            inst.judge(&doc(Some("Instantiating"), None)),
+            Pending(Some("Instantiating".into()))
+        );
         // Before rsync has seen the context, the lifecycle state is what there is to show.
-        assert_eq!(inst.judge(&doc(None, None)), Pending(Some("Instantiated".into())));
+        assert_eq!(
+            inst.judge(&doc(None, None)),
+            Pending(Some("Instantiated".into()))
+        );
         for failed in FAILED_STATES {
             assert_eq!(inst.judge(&doc(Some(failed), None)), Failed(failed.into()));
         }
@@ -189,21 +202,42 @@ mod tests {
     fn terminate_may_start_from_a_failed_instantiation() {
         use Judgement::*;
         let term = t("Terminated");
-        assert_eq!(term.judge(&doc(Some("InstantiateFailed"), None)), Pending(Some("InstantiateFailed".into())));
-        assert_eq!(term.judge(&doc(Some("UpdatedFailed"), None)), Pending(Some("UpdatedFailed".into())));
-        assert_eq!(term.judge(&doc(Some("TerminateFailed"), None)), Failed("TerminateFailed".into()));
-        assert_eq!(term.judge(&doc(Some("Terminated"), None)), Reached("Terminated".into()));
+        assert_eq!(
+            term.judge(&doc(Some("InstantiateFailed"), None)),
+            Pending(Some("InstantiateFailed".into()))
+        );
+        assert_eq!(
+            term.judge(&doc(Some("UpdatedFailed"), None)),
+            Pending(Some("UpdatedFailed".into()))
+        );
+        assert_eq!(
+            term.judge(&doc(Some("TerminateFailed"), None)),
+            Failed("TerminateFailed".into())
+        );
+        assert_eq!(
+            term.judge(&doc(Some("Terminated"), None)),
+            Reached("Terminated".into())
+        );
         // Asking for a failed state makes it a target.
         let f = t("InstantiateFailed");
-        assert_eq!(f.judge(&doc(Some("InstantiateFailed"), None)), Reached("InstantiateFailed".into()));
+        assert_eq!(
+            f.judge(&doc(Some("InstantiateFailed"), None)),
+            Reached("InstantiateFailed".into())
+        );
     }
 
     #[test]
     fn ready_needs_instantiated_and_ready() {
         use Judgement::*;
         let ready = WaitTarget::Ready;
-        assert_eq!(ready.judge(&doc(Some("Instantiated"), Some("Ready"))), Reached("Ready".into()));
-        assert_eq!(ready.judge(&doc(Some("Updated"), Some("Ready"))), Reached("Ready".into()));
+        assert_eq!(
+            ready.judge(&doc(Some("Instantiated"), Some("Ready"))),
+            Reached("Ready".into())
+        );
+        assert_eq!(
+            ready.judge(&doc(Some("Updated"), Some("Ready"))),
+            Reached("Ready".into())
+        );
         assert_eq!(
             ready.judge(&doc(Some("Instantiating"), Some("Ready"))),
             Pending(Some("Instantiating".into()))
@@ -212,6 +246,9 @@ mod tests {
             ready.judge(&doc(Some("Instantiated"), Some("NotReady"))),
             Pending(Some("Instantiated".into()))
         );
-        assert_eq!(ready.judge(&doc(Some("InstantiateFailed"), Some("Ready"))), Failed("InstantiateFailed".into()));
+        assert_eq!(
+            ready.judge(&doc(Some("InstantiateFailed"), Some("Ready"))),
+            Failed("InstantiateFailed".into())
+        );
     }
 }

@@ -413,6 +413,12 @@ pub fn routes() -> Routes {
         Arc::new(lc::Stop),
     );
     routes.add(
+        item.join("update"),
+        "lc_update",
+        Method::POST,
+        Arc::new(lc::Update),
+    );
+    routes.add(
         item.join("status"),
         "lc_status",
         Method::GET,

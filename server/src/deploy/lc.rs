@@ -160,6 +160,82 @@ async fn user_credentials(
     Ok((key_pem, csr, op))
 }
 
+/// Builds a logical cloud's AppContext from its current references, permissions and quotas;
+/// also returns writes it needs (the cloud user's key, the first time).
+async fn cloud_context(
+    ctx: &Ctx,
+    item: &str,
+    project: &str,
+    name: &str,
+    lc: &Value,
+    references: &[Value],
+    id: &str,
+) -> Result<(ContextSpec, Vec<Op>), ApiError> {
+    let mut ops = Vec::new();
+    let level1 = s(lc, "/spec/level") != "0";
+    let mut resources = Vec::new();
+    if level1 {
+        let ns = s(lc, "/spec/namespace");
+        let permissions = list_items(ctx, &format!("{item}/user-permissions"), 1).await?;
+        if permissions.is_empty() {
+            return Err(ApiError::generic());
+        }
+        if !permissions.iter().any(|p| s(p, "/spec/namespace") == ns) {
+            return Err(ApiError::conflict(
+                "Level-1 Logical Clouds require a User Permission assigned to its primary namespace",
+            ));
+        }
+        let quotas = list_items(ctx, &format!("{item}/cluster-quotas"), 1).await?;
+        let (_, csr, key_op) = user_credentials(ctx, item, s(lc, "/spec/user/userName")).await?;
+        ops.extend(key_op);
+        resources = level1_resources(lc, name, &csr, &permissions, &quotas);
+    }
+    let mut clusters = Vec::new();
+    for r in references {
+        let (provider, cluster) = (s(r, "/spec/clusterProvider"), s(r, "/spec/cluster"));
+        if ctx
+            .store
+            .get(&keys::cloud_config(provider, cluster, "0", "default"))
+            .await?
+            .is_none()
+        {
+            // EMCO's text here matches no table entry, so it answers the generic 500 (8.3).
+            return Err(ApiError::generic());
+        }
+        clusters.push(ClusterSpec {
+            provider: provider.into(),
+            cluster: cluster.into(),
+            group: 0,
+            resources: resources.clone(),
+            crds: Vec::new(),
+            hooks: Default::default(),
+        });
+    }
+    let spec = ContextSpec {
+        id: id.to_string(),
+        meta: ContextMeta {
+            owner: Owner::LogicalCloud,
+            project: project.to_string(),
+            composite_app: String::new(),
+            version: String::new(),
+            composite_profile: String::new(),
+            release: String::new(),
+            deployment_intent_group: String::new(),
+            logical_cloud: name.to_string(),
+            // rsync creates the cloud itself with the admin kubeconfig.
+            namespace: "default".into(),
+            level: "0".into(),
+            status_context: id.to_string(),
+        },
+        apps: vec![AppSpec {
+            name: LC_APP.into(),
+            dependencies: Vec::new(),
+            clusters,
+        }],
+    };
+    Ok((spec, ops))
+}
+
 /// `POST LC/instantiate`.
 pub struct Instantiate;
 
@@ -221,69 +297,10 @@ impl Handler for Instantiate {
                 ));
             }
         }
-        let level1 = s(&lc, "/spec/level") != "0";
-        let mut resources = Vec::new();
-        if level1 {
-            let ns = s(&lc, "/spec/namespace");
-            let permissions = list_items(ctx, &format!("{item}/user-permissions"), 1).await?;
-            if permissions.is_empty() {
-                return Err(ApiError::generic());
-            }
-            if !permissions.iter().any(|p| s(p, "/spec/namespace") == ns) {
-                return Err(ApiError::conflict(
-                    "Level-1 Logical Clouds require a User Permission assigned to its primary namespace",
-                ));
-            }
-            let quotas = list_items(ctx, &format!("{item}/cluster-quotas"), 1).await?;
-            let (_, csr, key_op) =
-                user_credentials(ctx, &item, s(&lc, "/spec/user/userName")).await?;
-            ops.extend(key_op);
-            resources = level1_resources(&lc, &name, &csr, &permissions, &quotas);
-        }
-        let mut clusters = Vec::new();
-        for r in &references {
-            let (provider, cluster) = (s(r, "/spec/clusterProvider"), s(r, "/spec/cluster"));
-            if ctx
-                .store
-                .get(&keys::cloud_config(provider, cluster, "0", "default"))
-                .await?
-                .is_none()
-            {
-                // EMCO's text here matches no table entry, so it answers the generic 500 (8.3).
-                return Err(ApiError::generic());
-            }
-            clusters.push(ClusterSpec {
-                provider: provider.into(),
-                cluster: cluster.into(),
-                group: 0,
-                resources: resources.clone(),
-                crds: Vec::new(),
-                hooks: Default::default(),
-            });
-        }
         let id = new_id();
-        let spec = ContextSpec {
-            id: id.clone(),
-            meta: ContextMeta {
-                owner: Owner::LogicalCloud,
-                project,
-                composite_app: String::new(),
-                version: String::new(),
-                composite_profile: String::new(),
-                release: String::new(),
-                deployment_intent_group: String::new(),
-                logical_cloud: name,
-                // rsync creates the cloud itself with the admin kubeconfig.
-                namespace: "default".into(),
-                level: "0".into(),
-                status_context: id.clone(),
-            },
-            apps: vec![AppSpec {
-                name: LC_APP.into(),
-                dependencies: Vec::new(),
-                clusters,
-            }],
-        };
+        let (spec, more) =
+            cloud_context(ctx, &item, &project, &name, &lc, &references, &id).await?;
+        ops.extend(more);
         let next_revision = state.current().map(|a| a.revision).unwrap_or(0) + 1;
         state.push("Instantiated", &id, next_revision);
         state.statusctxid = id.clone();
@@ -470,5 +487,105 @@ impl Handler for Stop {
                 value: b"true".to_vec(),
             });
         Ok(Outcome::write(Reply::Empty(StatusCode::OK), txn))
+    }
+}
+
+/// `POST LC/update`: a fresh context from the current references, permissions and quotas;
+/// rsync moves from the old context to it (adding or removing clusters). Answers 202 with an
+/// empty logical cloud object (sic).
+pub struct Update;
+
+#[async_trait]
+impl Handler for Update {
+    async fn handle(
+        &self,
+        ctx: &Ctx,
+        _req: &Request,
+        params: &Params,
+    ) -> Result<Outcome, ApiError> {
+        let (item, project, name) = lc_item(params);
+        let Some((lc, _)) = load(ctx, &item).await? else {
+            return Err(ApiError::not_found("Logical Cloud not found"));
+        };
+        let empty = json!({"metadata": {"name": "", "description": "", "userData1": "", "userData2": ""},
+            "spec": {"namespace": "", "level": "", "labels": null, "user": {"userName": "", "type": ""}}});
+        match lc_context_status(ctx, &item).await?.as_deref() {
+            None => return Ok(Outcome::read(Reply::Json(StatusCode::ACCEPTED, empty))),
+            Some(status::INSTANTIATED) => {}
+            Some(_) => {
+                return Err(ApiError::conflict(
+                    "Logical Cloud is not in a state where a cluster can be created",
+                ));
+            }
+        }
+        let references = list_items(ctx, &format!("{item}/cluster-references"), 1).await?;
+        if references.is_empty() {
+            return Err(ApiError::bad_request("No Cluster References associated"));
+        }
+        let (mut state, revision) = load_state(ctx, &item).await?.unwrap_or_default_pair();
+        let old = state
+            .actions
+            .iter()
+            .rev()
+            .find(|a| !a.instance.is_empty())
+            .map(|a| a.instance.clone())
+            .unwrap_or_default();
+        let id = new_id();
+        let (mut spec, ops) =
+            cloud_context(ctx, &item, &project, &name, &lc, &references, &id).await?;
+        spec.meta.status_context = state.statusctxid.clone();
+        // A CSR's spec is immutable on a cluster: keep the previous context's request.
+        if let Some(previous) = ctx
+            .store
+            .get(&ck::spec(&old))
+            .await?
+            .and_then(|kv| serde_json::from_slice::<ContextSpec>(&kv.value).ok())
+        {
+            let old_csr = previous
+                .apps
+                .iter()
+                .flat_map(|a| &a.clusters)
+                .flat_map(|c| &c.resources)
+                .find(|r| r.name.ends_with("+CertificateSigningRequest"))
+                .cloned();
+            if let Some(old_csr) = old_csr {
+                for r in spec
+                    .apps
+                    .iter_mut()
+                    .flat_map(|a| a.clusters.iter_mut())
+                    .flat_map(|c| c.resources.iter_mut())
+                {
+                    if r.name == old_csr.name {
+                        r.manifest = old_csr.manifest.clone();
+                    }
+                }
+            }
+        }
+        let next_revision = state.current().map(|a| a.revision).unwrap_or(0) + 1;
+        state.push("Updated", &id, next_revision);
+        let state_key = keys::state(&item);
+        let mut txn = Txn::new()
+            .when(Compare::ModRevision {
+                key: state_key.clone(),
+                revision,
+            })
+            .then(Op::Put {
+                key: state_key,
+                value: state.to_bytes(),
+            })
+            .then(Op::Put {
+                key: ck::spec(&id),
+                value: serde_json::to_vec(&spec).unwrap_or_default(),
+            });
+        txn.success.extend(ops);
+        txn.success.extend(hand_to_rsync(
+            &id,
+            &WorkItem::Update { from: old },
+            status::INSTANTIATING,
+        ));
+        Ok(Outcome::write(
+            Reply::Json(StatusCode::ACCEPTED, empty),
+            txn,
+        ))
     }
 }

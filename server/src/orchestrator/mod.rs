@@ -49,6 +49,18 @@ pub fn routes() -> Routes {
         Method::POST,
         Arc::new(crate::deploy::dig::Stop),
     );
+    routes.add(
+        dig.join("update"),
+        "dig_update",
+        Method::POST,
+        Arc::new(crate::deploy::dig::Update),
+    );
+    routes.add(
+        dig.join("rollback"),
+        "dig_rollback",
+        Method::POST,
+        Arc::new(crate::deploy::dig::Rollback),
+    );
     // EMCO's query routes carry a trailing slash: `.../app-intents/?app=` and `.../intents/?intent=`.
     register_trailing(
         &mut routes,

@@ -203,14 +203,17 @@ async fn execute(spec: &ContextSpec, work: &WorkItem, recorder: &Recorder) -> bo
                 .apps
                 .iter()
                 .map(|app| instantiate_app(spec, app, recorder));
-            let ok = join_all(jobs).await.into_iter().all(|ok| ok);
-            if ok && spec.meta.owner == Owner::LogicalCloud {
+            if !join_all(jobs).await.into_iter().all(|ok| ok) {
+                return false;
+            }
+            let retired = match work {
+                WorkItem::Update { from } => retire(spec, from, recorder).await,
+                _ => true,
+            };
+            if retired && spec.meta.owner == Owner::LogicalCloud {
                 return lcuser::store_user_kubeconfigs(spec, recorder).await;
             }
-            match work {
-                WorkItem::Update { from } if ok => retire(spec, from, recorder).await,
-                _ => ok,
-            }
+            retired
         }
     }
 }

@@ -1,0 +1,79 @@
+//! `status`: one read of a DIG's or logical cloud's status, shown as a table, JSON or YAML.
+
+use super::Session;
+use crate::output::Output;
+use crate::status::pretty;
+use crate::status::table::{TableInput, render};
+use crate::status::{OutputMode, StatusError, StatusMode, StatusQuery, Subject, fetch};
+
+/// How `status` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum StatusFormat {
+    /// Header lines and one row per resource, deployed and ready status side by side.
+    #[default]
+    Table,
+    /// EMCO's JSON as the server sent it, indented.
+    Json,
+    /// The same as YAML.
+    Yaml,
+}
+
+/// Options of `status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusOptions {
+    pub subject: Subject,
+    pub query: StatusQuery,
+    pub format: StatusFormat,
+}
+
+/// Runs `emcoctl status`. JSON and YAML show the one answer to exactly the query given; the
+/// table asks for the deployed and the ready status (unless `--status` picks one) and merges
+/// them.
+pub async fn run_status(
+    session: &Session,
+    options: &StatusOptions,
+    out: &mut dyn Output,
+) -> Result<(), StatusError> {
+    let (subject, query) = (&options.subject, &options.query);
+    if options.format != StatusFormat::Table {
+        let fetched = fetch(session, subject, query, out).await?;
+        let text = match options.format {
+            StatusFormat::Yaml => pretty::yaml(&fetched.body),
+            _ => pretty::json(&fetched.body),
+        };
+        let text = text.map_err(|reason| StatusError::NotJson {
+            url: fetched.url,
+            reason,
+        })?;
+        out.out(text.trim_end());
+        return Ok(());
+    }
+    // Detail adds manifests, which a table does not show.
+    let output = match query.output {
+        Some(OutputMode::Summary) => OutputMode::Summary,
+        _ => OutputMode::All,
+    };
+    let modes: &[StatusMode] = match query.status {
+        Some(StatusMode::Deployed) => &[StatusMode::Deployed],
+        Some(StatusMode::Ready) => &[StatusMode::Ready],
+        None => &[StatusMode::Deployed, StatusMode::Ready],
+    };
+    let (mut deployed, mut ready) = (None, None);
+    for mode in modes {
+        let doc = fetch(session, subject, &query.with(*mode, output), out)
+            .await?
+            .doc;
+        match mode {
+            StatusMode::Deployed => deployed = Some(doc),
+            StatusMode::Ready => ready = Some(doc),
+        }
+    }
+    let table = render(&TableInput {
+        kind: subject.kind,
+        deployed: deployed.as_ref(),
+        ready: ready.as_ref(),
+        rows: output != OutputMode::Summary,
+    });
+    out.out(table.trim_end());
+    Ok(())
+}
