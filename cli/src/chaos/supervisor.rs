@@ -63,6 +63,8 @@ struct Proc {
     addr: Option<SocketAddr>,
     child: Option<Child>,
     log: PathBuf,
+    /// Stopped by the harness (not to be restarted automatically).
+    held: bool,
 }
 
 struct Inner {
@@ -106,6 +108,7 @@ impl Supervisor {
                 role,
                 addr: None,
                 child: None,
+                held: true,
             };
             procs.insert(name, Arc::new(Mutex::new(proc)));
         }
@@ -229,6 +232,7 @@ impl Supervisor {
         p.child = Some(child);
         let addr = self.wait_ready(&mut p, &ready_file).await?;
         p.addr = Some(addr);
+        p.held = false;
         drop(p);
         self.inner.history.process(name, "up", &addr.to_string());
         self.inner.history.end_faults(&["kill", "exit"], name);
@@ -271,6 +275,7 @@ impl Supervisor {
     /// SIGKILLs `name` (like a pod deletion); nothing happens if it is not running.
     pub async fn kill(&self, name: &str) -> Result<(), SupervisorError> {
         let mut p = self.proc(name)?.lock().await;
+        p.held = true;
         let Some(mut child) = p.child.take() else {
             return Ok(());
         };
@@ -297,6 +302,19 @@ impl Supervisor {
             ended.push(name.clone());
         }
         ended
+    }
+
+    /// Processes that ended by themselves and were not started again.
+    pub async fn crashed(&self) -> Vec<String> {
+        self.reap().await;
+        let mut down = Vec::new();
+        for (name, proc) in &self.inner.procs {
+            let p = proc.lock().await;
+            if p.child.is_none() && !p.held {
+                down.push(name.clone());
+            }
+        }
+        down
     }
 
     fn record_exit(&self, name: &str, status: Option<std::process::ExitStatus>, by_harness: bool) {

@@ -1,0 +1,349 @@
+//! Running one scenario: start the processes, package the example, run the steps (operations
+//! and faults), wait for convergence, check the invariants, stop everything.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tokio::task::JoinHandle;
+
+use super::checks::{Checker, Settled};
+use super::example::{self, Package};
+use super::faults::{FaultError, Faults};
+use super::history::{Clock, History, Outcome};
+use super::ops::{OpSpec, Ops};
+use super::scenario::Scenario;
+use super::step::{Delay, Proc, SERVICES, Step, Subject};
+use super::supervisor::Supervisor;
+use crate::client::ClientOptions;
+use crate::commands::Session;
+use crate::config::Config;
+
+/// Settings shared by every scenario of a run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Where `emco-server` is.
+    pub bin_dir: PathBuf,
+    /// Logs and reports go under it; `None`: nothing is kept.
+    pub report_dir: Option<PathBuf>,
+    pub seed: u64,
+    /// The example directory; `None`: found from the scenario file.
+    pub example: Option<PathBuf>,
+}
+
+/// Why a scenario could not be carried out (as opposed to an invariant failing).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Fault(#[from] FaultError),
+    #[error(transparent)]
+    Supervisor(#[from] super::supervisor::SupervisorError),
+    #[error("{0}")]
+    Setup(String),
+    #[error("step {index} `{step}`: {reason}")]
+    Step {
+        index: usize,
+        step: String,
+        reason: String,
+    },
+}
+
+/// The result of one scenario, ready for the reports.
+pub use super::checks::ScenarioResult;
+
+/// Everything a running scenario works with.
+pub struct Run {
+    pub scenario: Scenario,
+    pub history: History,
+    pub sup: Supervisor,
+    pub faults: Faults,
+    pub ops: Ops,
+    pub pkg: Package,
+    pub rng: StdRng,
+    /// Services a failpoint asked to exit or panic.
+    pub may_exit: BTreeSet<String>,
+    pub may_panic: BTreeSet<String>,
+    background: HashMap<String, JoinHandle<(Outcome, usize)>>,
+    pending: Vec<JoinHandle<Result<(), FaultError>>>,
+}
+
+/// A per-scenario seed from the run's seed and the scenario's name, so one scenario's faults
+/// do not depend on which others run before it.
+pub fn scenario_seed(seed: u64, name: &str) -> u64 {
+    name.bytes().fold(seed ^ 0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Writes the emcoctl configuration for the running services; returns its path.
+pub async fn write_config(sup: &Supervisor, dir: &Path) -> Result<PathBuf, RunError> {
+    let mut text = String::new();
+    for service in SERVICES {
+        let addr = sup.addr(service).await?;
+        text.push_str(&format!("{service}:\n  host: {}\n  port: {}\n", addr.ip(), addr.port()));
+    }
+    // Traffic-group intents are stored by the orchestrator.
+    let o = sup.addr("orchestrator").await?;
+    text.push_str(&format!("dtc:\n  host: {}\n  port: {}\n", o.ip(), o.port()));
+    let path = dir.join("emco-cfg.yaml");
+    std::fs::write(&path, text).map_err(|e| RunError::Setup(format!("writing {}: {e}", path.display())))?;
+    Ok(path)
+}
+
+impl Run {
+    /// Starts the clusters and services of `scenario` in `dir` and packages the example.
+    pub async fn start(scenario: &Scenario, opts: &RunOptions, dir: &Path) -> Result<Run, RunError> {
+        let history = History::new(Clock::start());
+        let bin = opts.bin_dir.join("emco-server");
+        let sup = Supervisor::new(&bin, dir, &scenario.clusters, history.clone())?;
+        for name in sup.names() {
+            sup.start(&name).await?;
+        }
+        let faults = Faults::new(sup.clone(), history.clone());
+        if scenario.needs_failpoints() && !faults.has_failpoints("orchestrator").await? {
+            return Err(FaultError::NoFailpoints {
+                service: format!("{} (needed by this scenario)", bin.display()),
+            }
+            .into());
+        }
+        let example = example::locate(
+            scenario.example.as_deref().or(opts.example.as_deref()),
+            scenario.path.parent().unwrap_or(Path::new(".")),
+        )
+        .map_err(RunError::Setup)?;
+        let kubeconfigs: Vec<(String, PathBuf)> = scenario
+            .clusters
+            .iter()
+            .map(|c| (c.clone(), sup.kubeconfig(c)))
+            .collect();
+        let rsync_port = sup.addr("rsync").await?.port();
+        let pkg = example::package(&example, &dir.join("pkg"), &kubeconfigs, rsync_port, &scenario.values)
+            .map_err(RunError::Setup)?;
+        let cfg = write_config(&sup, dir).await?;
+        let config = Config::load(Some(&cfg)).map_err(|e| RunError::Setup(e.to_string()))?;
+        let session = Session::new(config, ClientOptions::default())
+            .map_err(|e| RunError::Setup(e.to_string()))?
+            .with_base_dir(&pkg.dir);
+        let ops = Ops {
+            session,
+            history: history.clone(),
+            values: pkg.values_file.clone(),
+        };
+        Ok(Run {
+            rng: StdRng::seed_from_u64(scenario_seed(opts.seed, &scenario.name)),
+            scenario: scenario.clone(),
+            history,
+            sup,
+            faults,
+            ops,
+            pkg,
+            may_exit: BTreeSet::new(),
+            may_panic: BTreeSet::new(),
+            background: HashMap::new(),
+            pending: Vec::new(),
+        })
+    }
+
+    fn delay(&mut self, d: Delay) -> Duration {
+        match d {
+            Delay::Fixed(d) => d,
+            Delay::Between(a, b) => {
+                let ms = self.rng.random_range(a.as_millis() as u64..=b.as_millis() as u64);
+                Duration::from_millis(ms)
+            }
+        }
+    }
+
+    fn anchor(&self, subject: &Subject) -> Result<String, String> {
+        match subject {
+            Subject::Dig => self.pkg.dig_anchor().ok_or("the values name no DIG".to_string()),
+            Subject::Lc => self.pkg.lc_anchor().ok_or("the values name no logical cloud".to_string()),
+            Subject::Anchor(a) => Ok(a.clone()),
+        }
+    }
+
+    /// Runs `spec` now, or in the background under `name`.
+    async fn op(&mut self, text: &str, spec: OpSpec, background: Option<&str>) -> Option<Outcome> {
+        match background {
+            Some(name) => {
+                let ops = self.ops.clone();
+                let text = text.to_string();
+                let task = tokio::spawn(async move { ops.run(&text, spec).await });
+                self.background.insert(name.to_string(), task);
+                None
+            }
+            None => Some(self.ops.run(text, spec).await.0),
+        }
+    }
+
+    /// Runs one step. An operation that does not end `ok` stops the scenario (its record
+    /// explains why); the invariants are still checked.
+    pub async fn step(&mut self, text: &str, step: &Step) -> Result<(), String> {
+        let outcome = match step {
+            Step::Apply { file, background } => {
+                let spec = self.ops.apply(self.pkg.file(file));
+                self.op(text, spec, background.as_deref()).await
+            }
+            Step::Delete { file, background } => {
+                let spec = self.ops.delete(self.pkg.file(file));
+                self.op(text, spec, background.as_deref()).await
+            }
+            Step::Get { subject } => {
+                let spec = OpSpec::Get(self.anchor(subject)?);
+                self.op(text, spec, None).await
+            }
+            Step::Status {
+                subject,
+                goal,
+                timeout,
+                background,
+            } => {
+                let spec = OpSpec::Wait {
+                    anchor: self.anchor(subject)?,
+                    goal: goal.clone(),
+                    timeout: *timeout,
+                };
+                self.op(text, spec, background.as_deref()).await
+            }
+            Step::Join { name } => {
+                let task = self
+                    .background
+                    .remove(name)
+                    .ok_or_else(|| format!("{name:?} was already joined"))?;
+                Some(task.await.map_err(|e| format!("{name}: {e}"))?.0)
+            }
+            _ => {
+                self.fault(step).await.map_err(|e| e.to_string())?;
+                None
+            }
+        };
+        match outcome {
+            Some(Outcome::Ok) | None => Ok(()),
+            Some(other) => Err(format!("the operation ended {other:?}; see the timeline")),
+        }
+    }
+
+    async fn fault(&mut self, step: &Step) -> Result<(), FaultError> {
+        match step {
+            Step::Kill { target } => self.faults.kill(target).await,
+            Step::Start { target } => self.faults.start(target).await,
+            Step::Restart { target, after } => {
+                let delay = self.delay(*after);
+                let task = self.faults.restart_after(target, delay).await?;
+                self.pending.push(task);
+                Ok(())
+            }
+            Step::Failpoint {
+                service,
+                name,
+                action,
+            } => {
+                if action.contains("exit") {
+                    self.may_exit.insert(service.clone());
+                }
+                if action.contains("panic") {
+                    self.may_panic.insert(service.clone());
+                }
+                self.faults.failpoint(service, name, action).await
+            }
+            Step::AwaitFailpoint {
+                service,
+                name,
+                timeout,
+            } => self.faults.await_failpoint(service, name, *timeout).await,
+            Step::AwaitExit { service, timeout } => self.faults.await_exit(service, *timeout).await,
+            Step::Partition { cluster } => self.faults.partition(cluster).await,
+            Step::Heal { cluster } => {
+                let clusters = match cluster {
+                    Some(c) => vec![c.clone()],
+                    None => self.scenario.clusters.clone(),
+                };
+                self.faults.heal(&clusters).await
+            }
+            Step::Sleep { delay } => {
+                let d = self.delay(*delay);
+                tokio::time::sleep(d).await;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Waits for pending restarts and unjoined background operations.
+    pub async fn settle(&mut self) -> Result<(), String> {
+        for task in std::mem::take(&mut self.pending) {
+            task.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+        }
+        let mut names: Vec<String> = self.background.keys().cloned().collect();
+        names.sort();
+        for name in names {
+            if let Some(task) = self.background.remove(&name) {
+                let _ = task.await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Restarts, after `delay`, services that ended by themselves (as Kubernetes would).
+    pub fn autorestart(&self, delay: Duration) -> JoinHandle<()> {
+        let (sup, faults) = (self.sup.clone(), self.faults.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                for name in sup.crashed().await {
+                    if SERVICES.contains(&name.as_str()) {
+                        tokio::time::sleep(delay).await;
+                        let _ = faults.start(&Proc::One(name)).await;
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// Runs one scenario to its result; never panics on bad input or failed steps.
+pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> ScenarioResult {
+    let mut result = ScenarioResult::new(scenario, opts.seed);
+    let tmp = match tempfile::Builder::new()
+        .prefix(&format!("emco-chaos-{}-", scenario.name))
+        .tempdir()
+    {
+        Ok(t) => t,
+        Err(e) => return result.error(format!("creating a temp dir: {e}")),
+    };
+    let deadline = tokio::time::Instant::now() + scenario.timeout;
+    let mut run = match tokio::time::timeout(scenario.timeout, Run::start(scenario, opts, tmp.path())).await {
+        Ok(Ok(run)) => run,
+        Ok(Err(e)) => return result.error(e.to_string()),
+        Err(_) => return result.error(format!("setup took longer than {:?}", scenario.timeout)),
+    };
+    let watcher = scenario.autorestart.map(|d| run.autorestart(d));
+    let steps = async {
+        for (i, (text, step)) in scenario.steps.iter().enumerate() {
+            run.step(text, step).await.map_err(|reason| RunError::Step {
+                index: i + 1,
+                step: text.clone(),
+                reason,
+            })?;
+        }
+        run.settle().await.map_err(RunError::Setup)
+    };
+    let stopped = match tokio::time::timeout_at(deadline, steps).await {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(_) => Some(format!("steps did not finish within {:?}", scenario.timeout)),
+    };
+    let checker = Checker::new(&run);
+    let settled: Settled = checker.settle(deadline, &run).await;
+    if let Some(w) = watcher {
+        w.abort();
+    }
+    run.sup.stop_all().await;
+    result.finish(&run, settled, stopped);
+    if let Some(dir) = &opts.report_dir {
+        result.keep_logs(&run.sup, &dir.join(&scenario.name));
+    }
+    result
+}
