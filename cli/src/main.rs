@@ -6,10 +6,16 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use emcoctl::client::retry::parse_duration;
-use emcoctl::output::{Output, StdStreams};
+use emcoctl::output::{Output, StdStreams, error_line};
+use emcoctl::routing::RouteError;
+use emcoctl::status::{
+    AfterApply, OutputMode, StatusError, StatusMode, StatusQuery, Subject, WaitRequest, WaitTarget,
+    after_apply, progress, report, wait,
+};
 use emcoctl::{
     ApplyOptions, ClientOptions, CommandError, Config, FileInput, GetFormat, GetOptions,
-    RetryPolicy, Session, Target, run_apply, run_delete, run_get, run_update,
+    RetryPolicy, Session, StatusFormat, StatusOptions, Summary, Target, run_apply, run_delete,
+    run_get, run_status, run_update, run_watch,
 };
 
 /// Exit code for a command line that names nothing to do.
@@ -41,13 +47,17 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// apply(Post) the resources from input file or url(without body) from command line
-    Apply(WriteArgs),
+    Apply(ApplyArgs),
     /// update(Put) the resources from input file
     Update(WriteArgs),
     /// Delete the resources from input file or url(without body) from command line
     Delete(WriteArgs),
     /// Get the resources from input file or url from command line
     Get(GetArgs),
+    /// Show the status of a deployment intent group or logical cloud, or wait for a state
+    Status(StatusArgs),
+    /// Print the status of a deployment intent group or logical cloud as one JSON line per change
+    Watch(WatchArgs),
 }
 
 #[derive(Args)]
@@ -78,6 +88,92 @@ struct WriteArgs {
 }
 
 #[derive(Args)]
+struct ApplyArgs {
+    #[command(flatten)]
+    write: WriteArgs,
+    /// After the last instantiate or terminate call, wait until it is done (Instantiated or Terminated)
+    #[arg(long)]
+    wait: bool,
+    #[command(flatten)]
+    waiting: WaitArgs,
+}
+
+#[derive(Args)]
+struct WaitArgs {
+    /// Longest wait (e.g. 30s, 5m)
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    timeout: Duration,
+    /// Read the status every second instead of following the server's status stream
+    #[arg(long)]
+    poll: bool,
+}
+
+/// Whose status, and the query parameters of EMCO's status API.
+#[derive(Args)]
+struct SubjectArgs {
+    /// DIG (projects/P/composite-apps/CA/V/deployment-intent-groups/DIG) or logical cloud
+    /// (projects/P/logical-clouds/LC), optionally ending in /status
+    anchor: String,
+    /// Token for EMCO API
+    #[arg(short = 't', long = "token")]
+    token: Option<String>,
+    /// How much of each resource the server reports
+    #[arg(long, value_enum)]
+    output: Option<OutputMode>,
+    /// Only this app (repeatable)
+    #[arg(long = "app")]
+    apps: Vec<String>,
+    /// Only this cluster, as PROVIDER+CLUSTER (repeatable)
+    #[arg(long = "cluster")]
+    clusters: Vec<String>,
+    /// Only resources of this name (repeatable)
+    #[arg(long = "resource")]
+    resources: Vec<String>,
+    /// Report the deployed (rsync) or the ready (cluster) status of each resource
+    #[arg(long, value_enum)]
+    status: Option<StatusMode>,
+    /// An earlier instantiation (AppContext id)
+    #[arg(long)]
+    instance: Option<String>,
+}
+
+impl SubjectArgs {
+    fn query(&self) -> StatusQuery {
+        StatusQuery {
+            status: self.status,
+            output: self.output,
+            apps: self.apps.clone(),
+            clusters: self.clusters.clone(),
+            resources: self.resources.clone(),
+            instance: self.instance.clone(),
+        }
+    }
+}
+
+#[derive(Args)]
+struct StatusArgs {
+    #[command(flatten)]
+    subject: SubjectArgs,
+    /// Print a table, or the server's JSON as JSON or YAML
+    #[arg(short = 'o', long = "format", value_enum, default_value = "table")]
+    format: StatusFormat,
+    /// Wait until this state first: an AppContext status (Instantiated, Terminated, ...) or Ready
+    #[arg(long)]
+    wait_for: Option<String>,
+    #[command(flatten)]
+    waiting: WaitArgs,
+}
+
+#[derive(Args)]
+struct WatchArgs {
+    #[command(flatten)]
+    subject: SubjectArgs,
+    /// Read the status every second instead of following the server's status stream
+    #[arg(long)]
+    poll: bool,
+}
+
+#[derive(Args)]
 struct GetArgs {
     #[command(flatten)]
     input: InputArgs,
@@ -90,6 +186,16 @@ struct GetArgs {
 enum Format {
     Json,
     Yaml,
+}
+
+impl WriteArgs {
+    fn options(&self, target: Target) -> ApplyOptions {
+        ApplyOptions {
+            target,
+            stop_on_error: self.stop,
+            wait: Duration::from_secs(self.wait_time),
+        }
+    }
 }
 
 impl InputArgs {
@@ -123,45 +229,24 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> u8 {
     let mut out = StdStreams;
     let (name, input) = match &cli.command {
-        Command::Apply(a) => ("apply", &a.input),
+        Command::Apply(a) => ("apply", &a.write.input),
         Command::Update(a) => ("update", &a.input),
         Command::Delete(a) => ("delete", &a.input),
         Command::Get(a) => ("get", &a.input),
-    };
-    let body_only = matches!(&cli.command, Command::Get(g) if g.output.is_some());
-    let config = match Config::load(cli.config.as_deref()) {
-        Ok(config) => config,
-        Err(e) => {
-            out.err(&e.to_string());
-            return 1;
-        }
+        Command::Status(a) => return status(&cli, a).await,
+        Command::Watch(a) => return watch(&cli, a).await,
     };
     // With -o only the body goes to stdout, so it can be piped into jq or yq.
-    if body_only {
-        out.err(&config.banner());
-    } else {
-        out.out(&config.banner());
-    }
+    let body_only = matches!(&cli.command, Command::Get(g) if g.output.is_some());
+    let Some(config) = config(&cli, body_only, &mut out) else {
+        return 1;
+    };
     let Some(target) = input.target() else {
         out.err(&format!("Use: 'emcoctl {name} --help'"));
         return EXIT_USAGE;
     };
-    let options = ClientOptions {
-        token: input.token.first().cloned(),
-        retry: RetryPolicy {
-            timeout: cli.retry_timeout,
-            ..RetryPolicy::default()
-        },
-        quiet: cli.quiet,
-        request_timeout: cli.request_timeout,
-        ..ClientOptions::default()
-    };
-    let session = match Session::new(config, options) {
-        Ok(session) => session,
-        Err(e) => {
-            out.err(&e.to_string());
-            return 1;
-        }
+    let Some(session) = session(&cli, config, input.token.first().cloned(), &mut out) else {
+        return 1;
     };
     let result = match &cli.command {
         Command::Get(g) => {
@@ -172,18 +257,19 @@ async fn run(cli: Cli) -> u8 {
             };
             run_get(&session, &GetOptions { target, format }, &mut out).await
         }
-        Command::Apply(a) | Command::Update(a) | Command::Delete(a) => {
-            let options = ApplyOptions {
-                target,
-                stop_on_error: a.stop,
-                wait: Duration::from_secs(a.wait_time),
-            };
-            match &cli.command {
-                Command::Apply(_) => run_apply(&session, &options, &mut out).await,
-                Command::Update(_) => run_update(&session, &options, &mut out).await,
-                _ => run_delete(&session, &options, &mut out).await,
+        Command::Apply(a) => {
+            let result = run_apply(&session, &a.write.options(target), &mut out).await;
+            match result {
+                Ok(summary) if a.wait => {
+                    return wait_after_apply(&session, &summary, &a.waiting, &mut out).await;
+                }
+                other => other,
             }
         }
+        Command::Update(a) => run_update(&session, &a.options(target), &mut out).await,
+        Command::Delete(a) => run_delete(&session, &a.options(target), &mut out).await,
+        // Returned above.
+        Command::Status(_) | Command::Watch(_) => return EXIT_USAGE,
     };
     match result {
         Ok(summary) => summary.exit_code(),
@@ -195,5 +281,170 @@ async fn run(cli: Cli) -> u8 {
             out.err(&e.to_string());
             1
         }
+    }
+}
+
+/// Loads the configuration and prints the banner (on stderr when stdout carries data).
+fn config(cli: &Cli, banner_on_stderr: bool, out: &mut dyn Output) -> Option<Config> {
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(e) => {
+            out.err(&e.to_string());
+            return None;
+        }
+    };
+    if banner_on_stderr {
+        out.err(&config.banner());
+    } else {
+        out.out(&config.banner());
+    }
+    Some(config)
+}
+
+fn session(
+    cli: &Cli,
+    config: Config,
+    token: Option<String>,
+    out: &mut dyn Output,
+) -> Option<Session> {
+    let options = ClientOptions {
+        token,
+        retry: RetryPolicy {
+            timeout: cli.retry_timeout,
+            ..RetryPolicy::default()
+        },
+        quiet: cli.quiet,
+        request_timeout: cli.request_timeout,
+        ..ClientOptions::default()
+    };
+    match Session::new(config, options) {
+        Ok(session) => Some(session),
+        Err(e) => {
+            out.err(&e.to_string());
+            None
+        }
+    }
+}
+
+/// Prints a status error (a missing service as EMCO words it) and gives its exit code.
+fn status_failed(op: &str, anchor: &str, e: &StatusError, out: &mut dyn Output) -> u8 {
+    match e {
+        StatusError::Route(RouteError::Config(fatal)) => out.err(&fatal.to_string()),
+        _ => out.err(&error_line(op, anchor, e)),
+    }
+    e.exit_code()
+}
+
+/// A session for `status`/`watch`: the parsed subject and the session, or an exit code.
+fn status_session(
+    cli: &Cli,
+    args: &SubjectArgs,
+    out: &mut dyn Output,
+) -> Result<(Subject, Session), u8> {
+    let subject = Subject::parse(&args.anchor).map_err(|e| {
+        out.err(&e.to_string());
+        EXIT_USAGE
+    })?;
+    let config = config(cli, true, out).ok_or(1u8)?;
+    let session = session(cli, config, args.token.clone(), out).ok_or(1u8)?;
+    Ok((subject, session))
+}
+
+async fn status(cli: &Cli, args: &StatusArgs) -> u8 {
+    let mut out = StdStreams;
+    let anchor = &args.subject.anchor;
+    let target = match args.wait_for.as_deref().map(str::parse::<WaitTarget>) {
+        None => None,
+        Some(Ok(target)) => Some(target),
+        Some(Err(e)) => {
+            out.err(&e.to_string());
+            return EXIT_USAGE;
+        }
+    };
+    let (subject, session) = match status_session(cli, &args.subject, &mut out) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    let query = args.subject.query();
+    if let Some(target) = target {
+        let request = WaitRequest {
+            filters: query.clone(),
+            stream: !args.waiting.poll,
+            ..WaitRequest::new(subject.clone(), target, args.waiting.timeout)
+        };
+        let code = wait_and_report(&session, &request, &mut out).await;
+        if code != 0 {
+            return code;
+        }
+    }
+    let options = StatusOptions {
+        subject,
+        query,
+        format: args.format,
+    };
+    match run_status(&session, &options, &mut out).await {
+        Ok(()) => 0,
+        Err(e) => status_failed("Status", anchor, &e, &mut out),
+    }
+}
+
+async fn wait_and_report(session: &Session, request: &WaitRequest, out: &mut dyn Output) -> u8 {
+    let mut progress = progress::for_stderr(request.subject.name());
+    match wait(session, request, out, progress.as_mut()).await {
+        Ok(outcome) => {
+            report(request, &outcome, out);
+            outcome.exit_code()
+        }
+        Err(e) => status_failed("Wait", &request.subject.item, &e, out),
+    }
+}
+
+/// `apply --wait`: waits for the last instantiate or terminate the apply made.
+async fn wait_after_apply(
+    session: &Session,
+    summary: &Summary,
+    args: &WaitArgs,
+    out: &mut dyn Output,
+) -> u8 {
+    match after_apply(summary) {
+        AfterApply::Nothing => {
+            out.err("emcoctl: --wait: no instantiate or terminate call to wait for");
+            summary.exit_code()
+        }
+        AfterApply::CallFailed(anchor) => {
+            out.err(&format!(
+                "emcoctl: --wait: {anchor} failed, nothing to wait for"
+            ));
+            summary.exit_code()
+        }
+        AfterApply::Wait(subject, target) => {
+            let request = WaitRequest {
+                stream: !args.poll,
+                ..WaitRequest::new(subject, target, args.timeout)
+            };
+            match wait_and_report(session, &request, out).await {
+                0 => summary.exit_code(),
+                code => code,
+            }
+        }
+    }
+}
+
+async fn watch(cli: &Cli, args: &WatchArgs) -> u8 {
+    let mut out = StdStreams;
+    let (subject, session) = match status_session(cli, &args.subject, &mut out) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    let stop = async {
+        // Without a signal handler there is nothing to wait for but the end of the stream.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let query = args.subject.query();
+    match run_watch(&session, &subject, &query, !args.poll, &mut out, stop).await {
+        Ok(()) => 0,
+        Err(e) => status_failed("Watch", &args.subject.anchor, &e, &mut out),
     }
 }

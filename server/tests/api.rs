@@ -725,3 +725,53 @@ fn idempotency_key_replays_the_stored_response() {
         .expect("post");
     assert_eq!(again.status().as_u16(), 201);
 }
+
+#[test]
+fn services_serve_health_and_metrics_and_stop_cleanly_on_sigterm() {
+    let mut stack = Stack::start();
+    let mut rsync = stack.rsync();
+    for p in [&stack.orchestrator, &stack.clm, &stack.dcm, &rsync] {
+        let health = http()
+            .get(format!("{}/healthz", p.url()))
+            .send()
+            .expect("healthz");
+        assert_eq!(health.status().as_u16(), 200);
+    }
+    assert_eq!(
+        Api {
+            base: stack.orchestrator.url()
+        }
+        .call(
+            "POST",
+            "projects",
+            Some(json!({"metadata": {"name": "p1"}}))
+        )
+        .0,
+        201
+    );
+    let metrics = http()
+        .get(format!("{}/metrics", stack.orchestrator.url()))
+        .send()
+        .expect("metrics");
+    let text = metrics.text().unwrap_or_default();
+    assert!(
+        text.contains(
+            r#"emco_http_requests_total{service="orchestrator",method="POST",code="201"} 1"#
+        ),
+        "{text}"
+    );
+    let timeout = std::time::Duration::from_secs(10);
+    for p in [
+        &mut stack.orchestrator,
+        &mut stack.clm,
+        &mut stack.dcm,
+        &mut rsync,
+    ] {
+        let status = p.terminate(timeout);
+        assert!(
+            status.is_some_and(|s| s.success()),
+            "{} did not exit cleanly: {status:?}",
+            p.service
+        );
+    }
+}

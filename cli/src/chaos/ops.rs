@@ -2,6 +2,7 @@
 //! recorded as invoke, then ok / fail / info, with every call's retries and reissues.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::history::{CallLog, Clock, History, Outcome, Retry};
@@ -132,6 +133,8 @@ pub struct Ops {
     pub session: Session,
     pub history: History,
     pub values: PathBuf,
+    /// The file operations by id (their documents are what invariant 3 counts).
+    pub files: Arc<Mutex<Vec<(usize, OpSpec)>>>,
 }
 
 impl Ops {
@@ -153,6 +156,11 @@ impl Ops {
     /// Runs one operation to its end; returns its outcome and id in the history.
     pub async fn run(&self, step: &str, spec: OpSpec) -> (Outcome, usize) {
         let id = self.history.invoke(step);
+        if matches!(spec, OpSpec::Apply(_) | OpSpec::Delete(_))
+            && let Ok(mut files) = self.files.lock()
+        {
+            files.push((id, spec.clone()));
+        }
         let mut out = Recorder::new(self.history.clock);
         let options = |target| ApplyOptions {
             target,
@@ -205,21 +213,25 @@ impl Ops {
     ) -> (Outcome, usize) {
         let end = wait_for(&self.session, anchor, goal, timeout, &mut out).await;
         // The polls are GETs; rebuild their records from the printed blocks.
-        let polls = out
+        let codes: Vec<u16> = out
             .lines
             .iter()
-            .filter(|(_, err, t)| !*err && t.starts_with("Response Code:"))
-            .count();
+            .filter(|(_, err, _)| !*err)
+            .filter_map(|(_, _, t)| t.strip_prefix("Response Code: "))
+            .filter_map(|c| c.trim().parse().ok())
+            .collect();
+        let polls = codes.len();
         let summary = Summary {
-            records: (0..polls)
-                .map(|_| crate::commands::CallRecord {
+            records: codes
+                .iter()
+                .map(|&code| crate::commands::CallRecord {
                     method: "GET".into(),
                     anchor: super::wait::status_anchor(anchor),
                     url: None,
-                    status: Some(200),
+                    status: Some(code),
                     body: String::new(),
                     attempts: 1,
-                    ok: true,
+                    ok: (200..300).contains(&code),
                     note: None,
                     error: None,
                 })

@@ -130,6 +130,7 @@ impl Run {
             session,
             history: history.clone(),
             values: pkg.values_file.clone(),
+            files: Default::default(),
         };
         Ok(Run {
             rng: StdRng::seed_from_u64(scenario_seed(opts.seed, &scenario.name)),
@@ -144,6 +145,11 @@ impl Run {
             background: HashMap::new(),
             pending: Vec::new(),
         })
+    }
+
+    /// The file operations so far, by id.
+    pub fn files(&self) -> Vec<(usize, OpSpec)> {
+        self.ops.files.lock().map(|f| f.clone()).unwrap_or_default()
     }
 
     fn delay(&mut self, d: Delay) -> Duration {

@@ -11,17 +11,19 @@ use crate::status::follow::{Event, Follow};
 use crate::status::pretty;
 use crate::status::{StatusError, StatusQuery, Subject};
 
-/// Runs `emcoctl watch` until `stop` resolves (Ctrl-C) or the server refuses the query.
+/// Runs `emcoctl watch` until `stop` resolves (Ctrl-C) or the server refuses the query;
+/// `stream` follows the server's status stream when it has one, else it polls every second.
 /// Retry notices go to stderr unless the client is quiet.
 pub async fn run_watch(
     session: &Session,
     subject: &Subject,
     query: &StatusQuery,
+    stream: bool,
     out: &mut dyn Output,
     stop: impl Future<Output = ()>,
 ) -> Result<(), StatusError> {
     let quiet = session.client().options().quiet;
-    let follow = Follow::new(session, subject, query, true)?;
+    let follow = Follow::new(session, subject, query, stream)?;
     let (tx, mut rx) = mpsc::channel(16);
     let follower = tokio::spawn(follow.run((), tx));
     tokio::pin!(stop);

@@ -120,6 +120,26 @@ impl Proc {
         }
     }
 
+    /// SIGTERM, then waits up to `timeout` for the exit; None if it did not exit.
+    pub fn terminate(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.take()?;
+        let pid = i32::try_from(child.id()).ok()?;
+        // SAFETY: kill(2) with a pid we own has no memory effects.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Starts again on the same address.
     pub fn restart(&mut self) {
         self.kill();
