@@ -14,6 +14,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod chaos;
 pub mod client;
 pub mod commands;
 pub mod config;

@@ -6,16 +6,16 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use emcoctl::client::retry::parse_duration;
+use emcoctl::commands::status::{run_wait, wait_after_apply};
 use emcoctl::output::{Output, StdStreams, error_line};
 use emcoctl::routing::RouteError;
 use emcoctl::status::{
-    AfterApply, OutputMode, StatusError, StatusMode, StatusQuery, Subject, WaitRequest, WaitTarget,
-    after_apply, progress, report, wait,
+    OutputMode, StatusError, StatusMode, StatusQuery, Subject, WaitRequest, WaitTarget,
 };
 use emcoctl::{
     ApplyOptions, ClientOptions, CommandError, Config, FileInput, GetFormat, GetOptions,
-    RetryPolicy, Session, StatusFormat, StatusOptions, Summary, Target, run_apply, run_delete,
-    run_get, run_status, run_update, run_watch,
+    RetryPolicy, Session, StatusFormat, StatusOptions, Target, run_apply, run_delete, run_get,
+    run_status, run_update, run_watch,
 };
 
 /// Exit code for a command line that names nothing to do.
@@ -58,6 +58,8 @@ enum Command {
     Status(StatusArgs),
     /// Print the status of a deployment intent group or logical cloud as one JSON line per change
     Watch(WatchArgs),
+    /// Resilience harness: run fault scenarios against the bundled server, or soak it
+    Chaos(emcoctl::chaos::ChaosArgs),
 }
 
 #[derive(Args)]
@@ -235,6 +237,7 @@ async fn run(cli: Cli) -> u8 {
         Command::Get(a) => ("get", &a.input),
         Command::Status(a) => return status(&cli, a).await,
         Command::Watch(a) => return watch(&cli, a).await,
+        Command::Chaos(a) => return emcoctl::chaos::run_command(a).await,
     };
     // With -o only the body goes to stdout, so it can be piped into jq or yq.
     let body_only = matches!(&cli.command, Command::Get(g) if g.output.is_some());
@@ -261,7 +264,14 @@ async fn run(cli: Cli) -> u8 {
             let result = run_apply(&session, &a.write.options(target), &mut out).await;
             match result {
                 Ok(summary) if a.wait => {
-                    return wait_after_apply(&session, &summary, &a.waiting, &mut out).await;
+                    let (timeout, stream) = (a.waiting.timeout, !a.waiting.poll);
+                    let waited =
+                        wait_after_apply(&session, &summary, timeout, stream, &mut out).await;
+                    let code = match waited {
+                        Ok(outcome) => outcome.map_or(0, |o| o.exit_code()),
+                        Err(e) => status_failed("Wait", "", &e, &mut out),
+                    };
+                    return if code == 0 { summary.exit_code() } else { code };
                 }
                 other => other,
             }
@@ -269,7 +279,7 @@ async fn run(cli: Cli) -> u8 {
         Command::Update(a) => run_update(&session, &a.options(target), &mut out).await,
         Command::Delete(a) => run_delete(&session, &a.options(target), &mut out).await,
         // Returned above.
-        Command::Status(_) | Command::Watch(_) => return EXIT_USAGE,
+        Command::Status(_) | Command::Watch(_) | Command::Chaos(_) => return EXIT_USAGE,
     };
     match result {
         Ok(summary) => summary.exit_code(),
@@ -372,9 +382,10 @@ async fn status(cli: &Cli, args: &StatusArgs) -> u8 {
             stream: !args.waiting.poll,
             ..WaitRequest::new(subject.clone(), target, args.waiting.timeout)
         };
-        let code = wait_and_report(&session, &request, &mut out).await;
-        if code != 0 {
-            return code;
+        match run_wait(&session, &request, &mut out).await {
+            Ok(outcome) if outcome.exit_code() != 0 => return outcome.exit_code(),
+            Ok(_) => {}
+            Err(e) => return status_failed("Wait", anchor, &e, &mut out),
         }
     }
     let options = StatusOptions {
@@ -385,48 +396,6 @@ async fn status(cli: &Cli, args: &StatusArgs) -> u8 {
     match run_status(&session, &options, &mut out).await {
         Ok(()) => 0,
         Err(e) => status_failed("Status", anchor, &e, &mut out),
-    }
-}
-
-async fn wait_and_report(session: &Session, request: &WaitRequest, out: &mut dyn Output) -> u8 {
-    let mut progress = progress::for_stderr(request.subject.name());
-    match wait(session, request, out, progress.as_mut()).await {
-        Ok(outcome) => {
-            report(request, &outcome, out);
-            outcome.exit_code()
-        }
-        Err(e) => status_failed("Wait", &request.subject.item, &e, out),
-    }
-}
-
-/// `apply --wait`: waits for the last instantiate or terminate the apply made.
-async fn wait_after_apply(
-    session: &Session,
-    summary: &Summary,
-    args: &WaitArgs,
-    out: &mut dyn Output,
-) -> u8 {
-    match after_apply(summary) {
-        AfterApply::Nothing => {
-            out.err("emcoctl: --wait: no instantiate or terminate call to wait for");
-            summary.exit_code()
-        }
-        AfterApply::CallFailed(anchor) => {
-            out.err(&format!(
-                "emcoctl: --wait: {anchor} failed, nothing to wait for"
-            ));
-            summary.exit_code()
-        }
-        AfterApply::Wait(subject, target) => {
-            let request = WaitRequest {
-                stream: !args.poll,
-                ..WaitRequest::new(subject, target, args.timeout)
-            };
-            match wait_and_report(session, &request, out).await {
-                0 => summary.exit_code(),
-                code => code,
-            }
-        }
     }
 }
 

@@ -38,13 +38,19 @@ pub struct Checker {
 }
 
 fn is_call(c: &CallLog, anchor: &Option<String>, op: &str) -> bool {
-    c.method == "POST" && anchor.as_ref().is_some_and(|a| c.anchor == format!("{a}/{op}"))
+    c.method == "POST"
+        && anchor
+            .as_ref()
+            .is_some_and(|a| c.anchor == format!("{a}/{op}"))
 }
 
 /// (successful calls, calls with an unknown outcome) to `anchor/instantiate`.
 fn instantiations(t: &Timeline, anchor: &Option<String>) -> (usize, usize) {
     let calls = t.ops.iter().flat_map(|o| o.calls.iter());
-    let ok = calls.clone().filter(|c| c.ok && is_call(c, anchor, "instantiate")).count();
+    let ok = calls
+        .clone()
+        .filter(|c| c.ok && is_call(c, anchor, "instantiate"))
+        .count();
     let unknown = t
         .ops
         .iter()
@@ -71,7 +77,11 @@ impl Checker {
         }
     }
 
-    async fn read(&self, want: &Option<String>, anchor: &Option<String>) -> Option<Result<StatusView, String>> {
+    async fn read(
+        &self,
+        want: &Option<String>,
+        anchor: &Option<String>,
+    ) -> Option<Result<StatusView, String>> {
         want.as_ref()?;
         let anchor = anchor.as_ref()?;
         Some(observe::read_status(&self.session, anchor).await)
@@ -101,17 +111,33 @@ impl Checker {
         let view = match &o.dig {
             Some(Ok(v)) if deployed && v.exists => v,
             _ => {
-                e.objects = self.clusters.iter().map(|c| (c.clone(), BTreeSet::new())).collect();
+                e.objects = self
+                    .clusters
+                    .iter()
+                    .map(|c| (c.clone(), BTreeSet::new()))
+                    .collect();
                 e.deployment_ids = None;
                 return;
             }
         };
-        let apps = if view.apps.is_empty() { self.apps.clone() } else { view.apps.clone() };
-        let ids: BTreeSet<String> = apps.iter().map(|a| format!("{}-{a}", view.statusctxid)).collect();
+        let apps = if view.apps.is_empty() {
+            self.apps.clone()
+        } else {
+            view.apps.clone()
+        };
+        let ids: BTreeSet<String> = apps
+            .iter()
+            .map(|a| format!("{}-{a}", view.statusctxid))
+            .collect();
         for c in &self.clusters {
             let mut set: BTreeSet<ObjectRef> = match &self.expect.objects {
                 Some(list) => list.iter().cloned().collect(),
-                None => view.planned.iter().filter(|(pc, _)| pc == c).map(|(_, o)| o.clone()).collect(),
+                None => view
+                    .planned
+                    .iter()
+                    .filter(|(pc, _)| pc == c)
+                    .map(|(_, o)| o.clone())
+                    .collect(),
             };
             set.extend(ids.iter().map(|id| ObjectRef {
                 kind: "ResourceBundleState".into(),
@@ -151,7 +177,8 @@ impl Checker {
         o.exits = run.sup.exits();
         for (process, log) in run.sup.logs() {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
-            o.panics.extend(panic_lines(&text).into_iter().map(|l| (process.clone(), l)));
+            o.panics
+                .extend(panic_lines(&text).into_iter().map(|l| (process.clone(), l)));
         }
         for op in t.ops.iter().filter(|op| op.outcome == Some(Outcome::Info)) {
             let resolution = self.resolve(op.calls.iter().find(|c| !c.ok)).await;
@@ -217,7 +244,12 @@ impl Checker {
             Some(parent) => observe::read_status(&self.session, parent)
                 .await
                 .ok()
-                .map(|v| format!("{parent}: last action {}", v.last_action.unwrap_or_default())),
+                .map(|v| {
+                    format!(
+                        "{parent}: last action {}",
+                        v.last_action.unwrap_or_default()
+                    )
+                }),
             None => match observe::get_json(&self.session, target, Duration::from_secs(60)).await {
                 Ok(_) => Some(format!("{target} exists")),
                 Err(e) if e.contains("HTTP 404") => Some(format!("{target} does not exist")),
@@ -293,7 +325,11 @@ impl ScenarioResult {
         };
         self.recovery = lags(&self.timeline);
         let failed = self.invariants.iter().any(|v| !v.ok());
-        self.status = if stopped.is_some() || failed { Status::Fail } else { Status::Pass };
+        self.status = if stopped.is_some() || failed {
+            Status::Fail
+        } else {
+            Status::Pass
+        };
         self.error = stopped;
         self.duration_ms = self.started.elapsed().as_millis() as u64;
     }
@@ -302,7 +338,11 @@ impl ScenarioResult {
     pub fn problems(&self) -> Vec<String> {
         let mut out: Vec<String> = self.error.iter().cloned().collect();
         for v in self.invariants.iter().filter(|v| !v.ok()) {
-            out.extend(v.problems.iter().map(|p| format!("invariant {} ({}): {p}", v.id, v.name)));
+            out.extend(
+                v.problems
+                    .iter()
+                    .map(|p| format!("invariant {} ({}): {p}", v.id, v.name)),
+            );
         }
         out
     }

@@ -99,7 +99,10 @@ fn io(what: &str, path: &Path, e: std::io::Error) -> String {
     format!("{what} {}: {e}", path.display())
 }
 
-fn tgz(out: &Path, add: impl FnOnce(&mut tar::Builder<GzEncoder<std::fs::File>>) -> std::io::Result<()>) -> Result<(), String> {
+fn tgz(
+    out: &Path,
+    add: impl FnOnce(&mut tar::Builder<GzEncoder<std::fs::File>>) -> std::io::Result<()>,
+) -> Result<(), String> {
     let file = std::fs::File::create(out).map_err(|e| io("creating", out, e))?;
     let mut builder = tar::Builder::new(GzEncoder::new(file, Compression::default()));
     builder.follow_symlinks(false);
@@ -159,8 +162,8 @@ pub fn package(
         .replace("@RSYNC_PORT@", &rsync_port.to_string())
         .replace("@PACKAGE_DIR@", &packages.display().to_string())
         .replace("@KUBECONFIG_DIR@", &kubeconfigs.display().to_string());
-    let mut values = crate::template::parse_values(&text)
-        .map_err(|e| format!("{}: {e}", template.display()))?;
+    let mut values =
+        crate::template::parse_values(&text).map_err(|e| format!("{}: {e}", template.display()))?;
     let Some(map) = values.as_object_mut() else {
         return Err(format!("{}: values are not a mapping", template.display()));
     };
@@ -224,7 +227,10 @@ mod tests {
             pkg.dig_anchor().unwrap(),
             "projects/other/composite-apps/shop/v1/deployment-intent-groups/shop-dig"
         );
-        assert_eq!(pkg.lc_anchor().unwrap(), "projects/other/logical-clouds/shop-cloud");
+        assert_eq!(
+            pkg.lc_anchor().unwrap(),
+            "projects/other/logical-clouds/shop-cloud"
+        );
         assert_eq!(pkg.apps(), ["web", "cache", "worker"]);
         let reread = crate::template::load_values(&pkg.values_file).unwrap();
         assert_eq!(reread, pkg.values);
@@ -234,6 +240,10 @@ mod tests {
     fn locating() {
         assert!(locate(None, &example().join("charts")).is_ok());
         let dir = tempfile::tempdir().unwrap();
-        assert!(locate(Some(dir.path()), dir.path()).unwrap_err().contains("values.yaml.tmpl"));
+        assert!(
+            locate(Some(dir.path()), dir.path())
+                .unwrap_err()
+                .contains("values.yaml.tmpl")
+        );
     }
 }

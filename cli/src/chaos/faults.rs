@@ -94,21 +94,34 @@ impl Faults {
     }
 
     async fn admin(&self, service: &str) -> Result<String, FaultError> {
-        Ok(format!("http://{}/admin/failpoints", self.sup.addr(service).await?))
+        Ok(format!(
+            "http://{}/admin/failpoints",
+            self.sup.addr(service).await?
+        ))
     }
 
     /// Whether `service` was built with failpoints (its admin endpoint exists).
     pub async fn has_failpoints(&self, service: &str) -> Result<bool, FaultError> {
         let url = self.admin(service).await?;
-        let response = self.http.get(&url).send().await.map_err(|e| FaultError::Admin {
-            what: format!("GET {url}"),
-            reason: e.to_string(),
-        })?;
+        let response = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| FaultError::Admin {
+                what: format!("GET {url}"),
+                reason: e.to_string(),
+            })?;
         Ok(response.status().is_success())
     }
 
     /// Sets failpoint `name` of `service` to `action` (`off` clears it).
-    pub async fn failpoint(&self, service: &str, name: &str, action: &str) -> Result<(), FaultError> {
+    pub async fn failpoint(
+        &self,
+        service: &str,
+        name: &str,
+        action: &str,
+    ) -> Result<(), FaultError> {
         let url = format!("{}/{name}", self.admin(service).await?);
         let response = self
             .http
@@ -147,10 +160,15 @@ impl Faults {
     async fn listing(&self, service: &str) -> Result<Value, FaultError> {
         let url = self.admin(service).await?;
         let what = || format!("GET {url}");
-        let response = self.http.get(&url).send().await.map_err(|e| FaultError::Admin {
-            what: what(),
-            reason: e.to_string(),
-        })?;
+        let response = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| FaultError::Admin {
+                what: what(),
+                reason: e.to_string(),
+            })?;
         if response.status().as_u16() == 404 {
             return Err(FaultError::NoFailpoints {
                 service: service.to_string(),
@@ -213,7 +231,7 @@ impl Faults {
             None => self.http.delete(&url),
         };
         let response = request.send().await.map_err(|e| FaultError::Admin {
-            what: format!("{url}"),
+            what: url.clone(),
             reason: e.to_string(),
         })?;
         if !response.status().is_success() {

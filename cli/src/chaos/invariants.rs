@@ -92,7 +92,9 @@ pub fn check(e: &Expectation, o: &Observation) -> Vec<Verdict> {
                 .info_ops
                 .iter()
                 .filter(|(_, r)| r.is_none())
-                .map(|(step, _)| format!("`{step}` ended with an unknown outcome that was never resolved"))
+                .map(|(step, _)| {
+                    format!("`{step}` ended with an unknown outcome that was never resolved")
+                })
                 .collect(),
         },
     ]
@@ -114,7 +116,9 @@ fn state_problems(
     let view = match seen {
         None => return vec![format!("{what}: status not read")],
         Some(Err(e)) => return vec![format!("{what}: {e}")],
-        Some(Ok(v)) if !v.exists => return vec![format!("{what}: does not exist, expected {want}")],
+        Some(Ok(v)) if !v.exists => {
+            return vec![format!("{what}: does not exist, expected {want}")];
+        }
         Some(Ok(v)) => v,
     };
     let mut problems = Vec::new();
@@ -184,7 +188,11 @@ pub fn cluster_objects(
         }
         for obj in copies.keys() {
             if !expected.contains(*obj) {
-                let what = if expected.is_empty() { "left over" } else { "unexpected" };
+                let what = if expected.is_empty() {
+                    "left over"
+                } else {
+                    "unexpected"
+                };
                 problems.push(format!("{cluster}: {obj} {what}"));
             }
         }
@@ -203,9 +211,9 @@ fn store(e: &Expectation, o: &Observation) -> Vec<String> {
         match seen {
             None => problems.push(format!("{anchor}/{name}: not read")),
             Some(Err(err)) => problems.push(format!("{anchor}/{name}: {err}")),
-            Some(Ok(n)) if n != want => {
-                problems.push(format!("{anchor}/{name}: stored {n} times, expected {want}"))
-            }
+            Some(Ok(n)) if n != want => problems.push(format!(
+                "{anchor}/{name}: stored {n} times, expected {want}"
+            )),
             Some(Ok(_)) => {}
         }
     }
@@ -220,7 +228,9 @@ fn store(e: &Expectation, o: &Observation) -> Vec<String> {
             } else {
                 format!("{} to {}", range.0, range.1)
             };
-            format!("{what}: {n} Instantiated actions recorded for {want} successful instantiate calls")
+            format!(
+                "{what}: {n} Instantiated actions recorded for {want} successful instantiate calls"
+            )
         })
     };
     problems.extend(count("DIG", e.dig_instantiations, &o.dig));
@@ -244,7 +254,10 @@ fn processes(e: &Expectation, o: &Observation) -> Vec<String> {
                 (_, Some(s)) => format!("signal {s}"),
                 _ => "unknown status".to_string(),
             };
-            problems.push(format!("{} ended by itself ({how}) at {} ms", x.process, x.at_ms));
+            problems.push(format!(
+                "{} ended by itself ({how}) at {} ms",
+                x.process, x.at_ms
+            ));
         }
     }
     problems

@@ -96,7 +96,11 @@ pub fn status_view(doc: &Value) -> StatusView {
             for r in c["resources"].as_array().into_iter().flatten() {
                 let kind = r["GVK"]["Kind"].as_str().unwrap_or_default();
                 let name = r["name"].as_str().unwrap_or_default();
-                let ns = if CLUSTER_SCOPED.contains(&kind) { "" } else { "default" };
+                let ns = if CLUSTER_SCOPED.contains(&kind) {
+                    ""
+                } else {
+                    "default"
+                };
                 planned.push((
                     cluster.clone(),
                     ObjectRef {
@@ -130,9 +134,7 @@ pub async fn count_named(session: &Session, anchor: &str, name: &str) -> Result<
         .ok_or_else(|| format!("GET {anchor}: not a list"))?;
     Ok(items
         .iter()
-        .filter(|i| {
-            i["metadata"]["name"] == name || i["clusterLabel"] == name || i["name"] == name
-        })
+        .filter(|i| i["metadata"]["name"] == name || i["clusterLabel"] == name || i["name"] == name)
         .count())
 }
 
@@ -153,12 +155,30 @@ const LISTS: [(&str, &str); 21] = [
     ("/apis/batch/v1/cronjobs", "CronJob"),
     ("/apis/networking.k8s.io/v1/ingresses", "Ingress"),
     ("/apis/rbac.authorization.k8s.io/v1/roles", "Role"),
-    ("/apis/rbac.authorization.k8s.io/v1/rolebindings", "RoleBinding"),
-    ("/apis/rbac.authorization.k8s.io/v1/clusterroles", "ClusterRole"),
-    ("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", "ClusterRoleBinding"),
-    ("/apis/certificates.k8s.io/v1/certificatesigningrequests", "CertificateSigningRequest"),
-    ("/apis/autoscaling/v2/horizontalpodautoscalers", "HorizontalPodAutoscaler"),
-    ("/apis/k8splugin.io/v1alpha1/resourcebundlestates", "ResourceBundleState"),
+    (
+        "/apis/rbac.authorization.k8s.io/v1/rolebindings",
+        "RoleBinding",
+    ),
+    (
+        "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+        "ClusterRole",
+    ),
+    (
+        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+        "ClusterRoleBinding",
+    ),
+    (
+        "/apis/certificates.k8s.io/v1/certificatesigningrequests",
+        "CertificateSigningRequest",
+    ),
+    (
+        "/apis/autoscaling/v2/horizontalpodautoscalers",
+        "HorizontalPodAutoscaler",
+    ),
+    (
+        "/apis/k8splugin.io/v1alpha1/resourcebundlestates",
+        "ResourceBundleState",
+    ),
 ];
 
 /// The objects rsync put on a cluster: labelled `emco/deployment-id` and owned by nothing

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::history::{CallLog, Clock, History, Outcome, Retry};
 use super::step::Goal;
-use super::wait::{WaitEnd, wait_for};
+use super::wait::{Reads, WaitEnd, wait_for};
 use crate::commands::{
     ApplyOptions, CommandError, FileInput, GetFormat, GetOptions, Session, Summary, Target,
     run_apply, run_delete, run_get,
@@ -36,11 +36,13 @@ pub struct Recorder {
 
 impl Output for Recorder {
     fn out(&mut self, line: &str) {
-        self.lines.push((self.clock.now_ms(), false, line.to_string()));
+        self.lines
+            .push((self.clock.now_ms(), false, line.to_string()));
     }
 
     fn err(&mut self, line: &str) {
-        self.lines.push((self.clock.now_ms(), true, line.to_string()));
+        self.lines
+            .push((self.clock.now_ms(), true, line.to_string()));
     }
 }
 
@@ -116,7 +118,10 @@ impl Recorder {
 /// may have reached the server, fail when something was refused, else ok.
 pub fn outcome_of(calls: &[CallLog]) -> Outcome {
     let unknown = calls.iter().any(|c| {
-        !c.ok && c.status.is_none() && c.method != "GET" && c.retries.iter().any(|r| !r.was_refused())
+        !c.ok
+            && c.status.is_none()
+            && c.method != "GET"
+            && c.retries.iter().any(|r| !r.was_refused())
     });
     if unknown {
         Outcome::Info
@@ -169,10 +174,20 @@ impl Ops {
         };
         let result: Result<Summary, CommandError> = match &spec {
             OpSpec::Apply(input) => {
-                run_apply(&self.session, &options(Target::File(input.clone())), &mut out).await
+                run_apply(
+                    &self.session,
+                    &options(Target::File(input.clone())),
+                    &mut out,
+                )
+                .await
             }
             OpSpec::Delete(input) => {
-                run_delete(&self.session, &options(Target::File(input.clone())), &mut out).await
+                run_delete(
+                    &self.session,
+                    &options(Target::File(input.clone())),
+                    &mut out,
+                )
+                .await
             }
             OpSpec::Get(anchor) => {
                 let get = GetOptions {
@@ -186,9 +201,7 @@ impl Ops {
                 goal,
                 timeout,
             } => {
-                return self
-                    .wait(id, anchor, goal, *timeout, out)
-                    .await;
+                return self.wait(id, anchor, goal, *timeout, out).await;
             }
         };
         let (outcome, calls, error) = match result {
@@ -202,7 +215,8 @@ impl Ops {
         (outcome, id)
     }
 
-    /// A status wait as one operation; polls that went through at once are only counted.
+    /// A status wait as one operation: each successful read is a call, with the retry
+    /// notices printed before it; reads that went through at once are only counted.
     async fn wait(
         &self,
         id: usize,
@@ -211,41 +225,16 @@ impl Ops {
         timeout: Duration,
         mut out: Recorder,
     ) -> (Outcome, usize) {
-        let end = wait_for(&self.session, anchor, goal, timeout, &mut out).await;
-        // The polls are GETs; rebuild their records from the printed blocks.
-        let codes: Vec<u16> = out
-            .lines
-            .iter()
-            .filter(|(_, err, _)| !*err)
-            .filter_map(|(_, _, t)| t.strip_prefix("Response Code: "))
-            .filter_map(|c| c.trim().parse().ok())
-            .collect();
-        let polls = codes.len();
-        let summary = Summary {
-            records: codes
-                .iter()
-                .map(|&code| crate::commands::CallRecord {
-                    method: "GET".into(),
-                    anchor: super::wait::status_anchor(anchor),
-                    url: None,
-                    status: Some(code),
-                    body: String::new(),
-                    attempts: 1,
-                    ok: (200..300).contains(&code),
-                    note: None,
-                    error: None,
-                })
-                .collect(),
-            ..Summary::default()
-        };
-        let mut calls = out.calls(&summary);
-        for c in &mut calls {
-            c.attempts = c.retries.len() as u32 + 1;
-        }
+        let mut reads = Reads::new(self.history.clock);
+        let end = wait_for(&self.session, anchor, goal, timeout, &mut out, &mut reads).await;
+        let mut calls = read_calls(&out, &reads.at_ms, &super::wait::status_anchor(anchor));
         let last = calls.pop();
-        let mut kept: Vec<CallLog> = calls.into_iter().filter(|c| !c.retries.is_empty()).collect();
+        let mut kept: Vec<CallLog> = calls
+            .into_iter()
+            .filter(|c| !c.retries.is_empty())
+            .collect();
         kept.extend(last);
-        let quiet = polls.saturating_sub(kept.len());
+        let quiet = reads.at_ms.len().saturating_sub(kept.len());
         let (outcome, error) = match end {
             WaitEnd::Reached(_) => (Outcome::Ok, None),
             WaitEnd::Failed(why) => (Outcome::Fail, Some(why)),
@@ -260,6 +249,38 @@ impl Ops {
         self.history.complete(id, outcome, kept, quiet, error);
         (outcome, id)
     }
+}
+
+/// The reads of a wait as calls: each successful read with the retry notices since the one
+/// before; notices after the last read form a failed call.
+fn read_calls(out: &Recorder, reads: &[u64], anchor: &str) -> Vec<CallLog> {
+    let mut notices: Vec<Retry> = out
+        .lines
+        .iter()
+        .filter(|(_, err, _)| *err)
+        .filter_map(|(at, _, t)| parse_retry(*at, t))
+        .collect();
+    let call = |done_ms: u64, retries: Vec<Retry>, ok: bool| CallLog {
+        method: "GET".into(),
+        anchor: anchor.to_string(),
+        status: ok.then_some(200),
+        attempts: retries.len() as u32 + 1,
+        ok,
+        done_ms,
+        retries,
+        note: None,
+        error: None,
+    };
+    let mut calls = Vec::new();
+    for &at in reads {
+        let split = notices.partition_point(|r| r.at_ms <= at);
+        let retries: Vec<Retry> = notices.drain(..split).collect();
+        calls.push(call(at, retries, true));
+    }
+    if let Some(last) = notices.last().map(|r| r.at_ms) {
+        calls.push(call(last, notices, false));
+    }
+    calls
 }
 
 #[cfg(test)]
@@ -277,7 +298,11 @@ mod tests {
         assert_eq!(r.reason, "connection refused");
         assert_eq!(r.attempt, 3);
         assert!(r.was_refused());
-        let r = parse_retry(1, "emcoctl: retry dcm a (HTTP 500: x (y)) attempt 1, next in 1s").unwrap();
+        let r = parse_retry(
+            1,
+            "emcoctl: retry dcm a (HTTP 500: x (y)) attempt 1, next in 1s",
+        )
+        .unwrap();
         assert_eq!(r.reason, "HTTP 500: x (y)");
         assert!(!r.was_refused());
         assert!(parse_retry(1, "emcoctl: POST projects: reissued").is_none());

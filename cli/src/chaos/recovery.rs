@@ -37,9 +37,9 @@ pub fn lags(t: &Timeline) -> Vec<Lag> {
         for op in &t.ops {
             let call = op.calls.iter().find(|c| {
                 c.ok && c.done_ms >= up.at_ms
-                    && c.retries.iter().any(|r| {
-                        r.service == up.process && r.at_ms < up.at_ms && r.at_ms >= since
-                    })
+                    && c.retries
+                        .iter()
+                        .any(|r| r.service == up.process && r.at_ms < up.at_ms && r.at_ms >= since)
             });
             if let Some(c) = call {
                 found.push(Lag {

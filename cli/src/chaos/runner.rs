@@ -82,19 +82,28 @@ pub async fn write_config(sup: &Supervisor, dir: &Path) -> Result<PathBuf, RunEr
     let mut text = String::new();
     for service in SERVICES {
         let addr = sup.addr(service).await?;
-        text.push_str(&format!("{service}:\n  host: {}\n  port: {}\n", addr.ip(), addr.port()));
+        text.push_str(&format!(
+            "{service}:\n  host: {}\n  port: {}\n",
+            addr.ip(),
+            addr.port()
+        ));
     }
     // Traffic-group intents are stored by the orchestrator.
     let o = sup.addr("orchestrator").await?;
     text.push_str(&format!("dtc:\n  host: {}\n  port: {}\n", o.ip(), o.port()));
     let path = dir.join("emco-cfg.yaml");
-    std::fs::write(&path, text).map_err(|e| RunError::Setup(format!("writing {}: {e}", path.display())))?;
+    std::fs::write(&path, text)
+        .map_err(|e| RunError::Setup(format!("writing {}: {e}", path.display())))?;
     Ok(path)
 }
 
 impl Run {
     /// Starts the clusters and services of `scenario` in `dir` and packages the example.
-    pub async fn start(scenario: &Scenario, opts: &RunOptions, dir: &Path) -> Result<Run, RunError> {
+    pub async fn start(
+        scenario: &Scenario,
+        opts: &RunOptions,
+        dir: &Path,
+    ) -> Result<Run, RunError> {
         let history = History::new(Clock::start());
         let bin = opts.bin_dir.join("emco-server");
         let sup = Supervisor::new(&bin, dir, &scenario.clusters, history.clone())?;
@@ -119,8 +128,14 @@ impl Run {
             .map(|c| (c.clone(), sup.kubeconfig(c)))
             .collect();
         let rsync_port = sup.addr("rsync").await?.port();
-        let pkg = example::package(&example, &dir.join("pkg"), &kubeconfigs, rsync_port, &scenario.values)
-            .map_err(RunError::Setup)?;
+        let pkg = example::package(
+            &example,
+            &dir.join("pkg"),
+            &kubeconfigs,
+            rsync_port,
+            &scenario.values,
+        )
+        .map_err(RunError::Setup)?;
         let cfg = write_config(&sup, dir).await?;
         let config = Config::load(Some(&cfg)).map_err(|e| RunError::Setup(e.to_string()))?;
         let session = Session::new(config, ClientOptions::default())
@@ -156,7 +171,9 @@ impl Run {
         match d {
             Delay::Fixed(d) => d,
             Delay::Between(a, b) => {
-                let ms = self.rng.random_range(a.as_millis() as u64..=b.as_millis() as u64);
+                let ms = self
+                    .rng
+                    .random_range(a.as_millis() as u64..=b.as_millis() as u64);
                 Duration::from_millis(ms)
             }
         }
@@ -164,8 +181,14 @@ impl Run {
 
     fn anchor(&self, subject: &Subject) -> Result<String, String> {
         match subject {
-            Subject::Dig => self.pkg.dig_anchor().ok_or("the values name no DIG".to_string()),
-            Subject::Lc => self.pkg.lc_anchor().ok_or("the values name no logical cloud".to_string()),
+            Subject::Dig => self
+                .pkg
+                .dig_anchor()
+                .ok_or("the values name no DIG".to_string()),
+            Subject::Lc => self
+                .pkg
+                .lc_anchor()
+                .ok_or("the values name no logical cloud".to_string()),
             Subject::Anchor(a) => Ok(a.clone()),
         }
     }
@@ -280,7 +303,9 @@ impl Run {
     /// Waits for pending restarts and unjoined background operations.
     pub async fn settle(&mut self) -> Result<(), String> {
         for task in std::mem::take(&mut self.pending) {
-            task.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+            task.await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
         }
         let mut names: Vec<String> = self.background.keys().cloned().collect();
         names.sort();
@@ -320,7 +345,12 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> ScenarioRes
         Err(e) => return result.error(format!("creating a temp dir: {e}")),
     };
     let deadline = tokio::time::Instant::now() + scenario.timeout;
-    let mut run = match tokio::time::timeout(scenario.timeout, Run::start(scenario, opts, tmp.path())).await {
+    let mut run = match tokio::time::timeout(
+        scenario.timeout,
+        Run::start(scenario, opts, tmp.path()),
+    )
+    .await
+    {
         Ok(Ok(run)) => run,
         Ok(Err(e)) => return result.error(e.to_string()),
         Err(_) => return result.error(format!("setup took longer than {:?}", scenario.timeout)),
@@ -328,18 +358,23 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> ScenarioRes
     let watcher = scenario.autorestart.map(|d| run.autorestart(d));
     let steps = async {
         for (i, (text, step)) in scenario.steps.iter().enumerate() {
-            run.step(text, step).await.map_err(|reason| RunError::Step {
-                index: i + 1,
-                step: text.clone(),
-                reason,
-            })?;
+            run.step(text, step)
+                .await
+                .map_err(|reason| RunError::Step {
+                    index: i + 1,
+                    step: text.clone(),
+                    reason,
+                })?;
         }
         run.settle().await.map_err(RunError::Setup)
     };
     let stopped = match tokio::time::timeout_at(deadline, steps).await {
         Ok(Ok(())) => None,
         Ok(Err(e)) => Some(e.to_string()),
-        Err(_) => Some(format!("steps did not finish within {:?}", scenario.timeout)),
+        Err(_) => Some(format!(
+            "steps did not finish within {:?}",
+            scenario.timeout
+        )),
     };
     let checker = Checker::new(&run);
     let settled: Settled = checker.settle(deadline, &run).await;

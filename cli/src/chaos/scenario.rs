@@ -111,7 +111,11 @@ impl ObjectRef {
             [kind, name] if CLUSTER_SCOPED.contains(kind) => (*kind, "", *name),
             [kind, name] => (*kind, "default", *name),
             [kind, ns, name] => (*kind, *ns, *name),
-            _ => return Err(format!("object {text:?} is not Kind/name or Kind/namespace/name")),
+            _ => {
+                return Err(format!(
+                    "object {text:?} is not Kind/name or Kind/namespace/name"
+                ));
+            }
         };
         if kind.is_empty() || name.is_empty() {
             return Err(format!("object {text:?} has an empty kind or name"));
@@ -196,11 +200,12 @@ impl Scenario {
                 return Err(fail(format!("cluster name {c:?} is reserved or repeated")));
             }
         }
-        let duration = |what: &str, v: &Option<String>| -> Result<Option<Duration>, ScenarioError> {
-            v.as_deref()
-                .map(|t| parse_duration(t).map_err(|e| fail(format!("{what}: {e}"))))
-                .transpose()
-        };
+        let duration =
+            |what: &str, v: &Option<String>| -> Result<Option<Duration>, ScenarioError> {
+                v.as_deref()
+                    .map(|t| parse_duration(t).map_err(|e| fail(format!("{what}: {e}"))))
+                    .transpose()
+            };
         let timeout = duration("timeout", &raw.timeout)?.unwrap_or(Duration::from_secs(300));
         let autorestart = duration("autorestart", &raw.autorestart)?;
         if raw.steps.is_empty() {

@@ -4,7 +4,7 @@
 //! apply FILE [--background NAME]            emcoctl apply -f FILE -v values.yaml
 //! delete FILE [--background NAME]           emcoctl delete -f FILE (instantiate files terminate)
 //! get dig|lc|ANCHOR                         emcoctl get
-//! status dig|lc|ANCHOR --wait-for STATE[,STATE] [--timeout D] [--background NAME]
+//! status dig|lc|ANCHOR --wait-for STATE [--timeout D] [--background NAME]
 //! status dig|lc|ANCHOR --wait-for-resource STATUS [--timeout D]
 //! join NAME                                 wait for a background operation
 //! kill SERVICE|CLUSTER|all                  SIGKILL
@@ -68,8 +68,8 @@ impl Subject {
 /// What a status step waits for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Goal {
-    /// The deployed status (and last recorded action) is one of these states.
-    State(Vec<String>),
+    /// The deployed status is this state (`emcoctl status --wait-for STATE`).
+    State(String),
     /// Some resource or cluster connectivity shows this status (e.g. `Retrying`).
     Resource(String),
 }
@@ -244,13 +244,12 @@ pub fn parse_step(text: &str) -> Result<Step, String> {
         "status" => {
             let subject = Subject::parse(w.args(1, "status dig|lc|ANCHOR --wait-for STATE")?[0]);
             let goal = match (w.take_flag("wait-for"), w.take_flag("wait-for-resource")) {
-                (Some(states), None) => Goal::State(
-                    states
-                        .split(',')
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect(),
-                ),
+                (Some(state), None) => {
+                    let target: crate::status::WaitTarget = state
+                        .parse()
+                        .map_err(|e: crate::status::TargetError| e.to_string())?;
+                    Goal::State(target.name().to_string())
+                }
                 (None, Some(status)) => Goal::Resource(status.to_string()),
                 _ => {
                     return Err(
@@ -375,7 +374,7 @@ mod tests {
             parse_step("status dig --wait-for Instantiated --timeout 2m"),
             Ok(Step::Status {
                 subject: Subject::Dig,
-                goal: Goal::State(vec!["Instantiated".into()]),
+                goal: Goal::State("Instantiated".into()),
                 timeout: Duration::from_secs(120),
                 background: None
             })
@@ -420,6 +419,7 @@ mod tests {
         assert!(err("restart dcm after soon").contains("invalid duration"));
         assert!(err("failpoint ncm x pause").contains("unknown service \"ncm\""));
         assert!(err("status dig").contains("--wait-for"));
+        assert!(err("status dig --wait-for Running").contains("unknown state \"Running\""));
         assert!(err("apply a.yaml --bg x").contains("unknown option --bg"));
         assert!(err("apply a.yaml --background").contains("needs a value"));
         assert!(err("sleep 2s..1s").contains("ends before it starts"));

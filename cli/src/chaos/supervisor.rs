@@ -163,7 +163,12 @@ impl Supervisor {
         self.inner
             .procs
             .keys()
-            .map(|n| (n.clone(), self.inner.dir.join("logs").join(format!("{n}.log"))))
+            .map(|n| {
+                (
+                    n.clone(),
+                    self.inner.dir.join("logs").join(format!("{n}.log")),
+                )
+            })
             .collect()
     }
 
@@ -298,7 +303,9 @@ impl Supervisor {
             p.child = None;
             drop(p);
             self.record_exit(name, Some(status), false);
-            self.inner.history.fault("exit", name, &describe(Some(status)));
+            self.inner
+                .history
+                .fault("exit", name, &describe(Some(status)));
             ended.push(name.clone());
         }
         ended
@@ -364,7 +371,10 @@ pub fn kubeconfig_addr(text: &str) -> Option<SocketAddr> {
     text.lines()
         .filter_map(|l| l.trim().strip_prefix("server:"))
         .map(|s| s.trim().trim_matches('"'))
-        .filter_map(|s| s.strip_prefix("http://").or_else(|| s.strip_prefix("https://")))
+        .filter_map(|s| {
+            s.strip_prefix("http://")
+                .or_else(|| s.strip_prefix("https://"))
+        })
         .find_map(|s| s.trim_end_matches('/').parse().ok())
 }
 
@@ -379,7 +389,10 @@ mod tests {
             kubeconfig_addr(text),
             Some("127.0.0.1:40123".parse().unwrap())
         );
-        assert_eq!(kubeconfig_addr("server: \"https://127.0.0.1:1/\""), Some("127.0.0.1:1".parse().unwrap()));
+        assert_eq!(
+            kubeconfig_addr("server: \"https://127.0.0.1:1/\""),
+            Some("127.0.0.1:1".parse().unwrap())
+        );
         assert_eq!(kubeconfig_addr("clusters: []"), None);
     }
 

@@ -1,33 +1,65 @@
-//! Waiting for a status through the client: polls `.../status?status=deployed` with the same
-//! `get` code as `emcoctl get` (so refused connections and odd bodies are ridden through by
-//! the client's retries) until a state or a resource status shows up.
-//!
-//! This is the harness's single entry point for status waits; `emcoctl status --wait-for`
-//! can replace the loop here without changing any caller.
+//! Waiting for a status through the client. A state goal runs `emcoctl status --wait-for`'s
+//! own wait ([`crate::status::wait`]: the server's stream or polling, riding through refused
+//! connections and odd bodies); a resource goal (`Retrying`) polls
+//! `.../status?status=deployed` with `emcoctl get`'s code. Every successful read is timed,
+//! so the harness can tell when a wait recovered from an outage.
 
 use std::time::Duration;
 
 use serde_json::Value;
 
+use super::history::Clock;
 use super::step::Goal;
 use crate::commands::{GetFormat, GetOptions, Session, Target, run_get};
 use crate::output::Output;
+use crate::status::target::FAILED_STATES;
+use crate::status::{Progress, Subject, WaitOutcome, WaitRequest, WaitTarget, wait};
 
-/// How often the status is read.
+/// How often a resource goal reads the status.
 const POLL: Duration = Duration::from_millis(200);
-
-/// States that end a wait with a failure.
-pub const FAILED_STATES: [&str; 2] = ["InstantiateFailed", "TerminateFailed"];
 
 /// How a wait ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WaitEnd {
     /// The goal was seen; the text says what was seen.
     Reached(String),
-    /// A failed state was seen.
+    /// A failed state was seen, or the wait could not run.
     Failed(String),
     /// The limit passed; the last state seen, if any.
     TimedOut(Option<String>),
+}
+
+/// When each successful status read happened (ms since the run's start).
+#[derive(Debug, Clone)]
+pub struct Reads {
+    clock: Clock,
+    pub at_ms: Vec<u64>,
+}
+
+impl Reads {
+    pub fn new(clock: Clock) -> Reads {
+        Reads {
+            clock,
+            at_ms: Vec::new(),
+        }
+    }
+
+    fn mark(&mut self) {
+        self.at_ms.push(self.clock.now_ms());
+    }
+}
+
+/// Every document the status wait judges is a successful read; notices go to the output.
+impl Progress for Reads {
+    fn update(&mut self, _line: &str, _out: &mut dyn Output) {
+        self.mark();
+    }
+
+    fn note(&mut self, line: &str, out: &mut dyn Output) {
+        out.err(line);
+    }
+
+    fn finish(&mut self) {}
 }
 
 /// The status anchor for a DIG or logical cloud anchor (`.../status?status=deployed`);
@@ -80,8 +112,8 @@ pub fn resource_statuses(doc: &Value) -> Vec<String> {
 pub fn judge(goal: &Goal, doc: &Value) -> Option<WaitEnd> {
     let (deployed, last) = states(doc);
     match goal {
-        Goal::State(targets) => {
-            let is_target = |s: Option<&str>| s.is_some_and(|s| targets.iter().any(|t| t == s));
+        Goal::State(target) => {
+            let is_target = |s: Option<&str>| s == Some(target.as_str());
             if is_target(deployed) && (last.is_none() || is_target(last)) {
                 return Some(WaitEnd::Reached(deployed.unwrap_or_default().to_string()));
             }
@@ -95,13 +127,52 @@ pub fn judge(goal: &Goal, doc: &Value) -> Option<WaitEnd> {
     }
 }
 
-/// Polls the status of `anchor` until `goal` or `timeout`.
+/// Waits until `goal` or `timeout`; `reads` gets the time of every successful read.
 pub async fn wait_for(
     session: &Session,
     anchor: &str,
     goal: &Goal,
     timeout: Duration,
     out: &mut dyn Output,
+    reads: &mut Reads,
+) -> WaitEnd {
+    match goal {
+        Goal::State(state) => wait_state(session, anchor, state, timeout, out, reads).await,
+        Goal::Resource(_) => poll(session, anchor, goal, timeout, out, reads).await,
+    }
+}
+
+async fn wait_state(
+    session: &Session,
+    anchor: &str,
+    state: &str,
+    timeout: Duration,
+    out: &mut dyn Output,
+    reads: &mut Reads,
+) -> WaitEnd {
+    let request = match (Subject::parse(anchor), state.parse::<WaitTarget>()) {
+        (Ok(subject), Ok(target)) => WaitRequest::new(subject, target, timeout),
+        (Err(e), _) => return WaitEnd::Failed(e.to_string()),
+        (_, Err(e)) => return WaitEnd::Failed(e.to_string()),
+    };
+    match wait(session, &request, out, reads).await {
+        Ok(WaitOutcome::Reached { state, .. }) => WaitEnd::Reached(state),
+        Ok(WaitOutcome::Failed { state, failing, .. }) => {
+            WaitEnd::Failed(format!("{state} ({} resources failed)", failing.len()))
+        }
+        Ok(WaitOutcome::TimedOut { last_state, .. }) => WaitEnd::TimedOut(last_state),
+        Err(e) => WaitEnd::Failed(e.to_string()),
+    }
+}
+
+/// Reads the status every [`POLL`] until the goal shows up.
+async fn poll(
+    session: &Session,
+    anchor: &str,
+    goal: &Goal,
+    timeout: Duration,
+    out: &mut dyn Output,
+    reads: &mut Reads,
 ) -> WaitEnd {
     let deadline = tokio::time::Instant::now() + timeout;
     let options = GetOptions {
@@ -116,6 +187,7 @@ pub async fn wait_for(
             && let Some(record) = summary.records.last().filter(|r| r.ok)
             && let Ok(doc) = serde_json::from_str::<Value>(&record.body)
         {
+            reads.mark();
             if let Some(end) = judge(goal, &doc) {
                 return end;
             }
@@ -139,7 +211,7 @@ mod tests {
 
     #[test]
     fn states_need_the_deployed_status_and_the_last_action() {
-        let goal = Goal::State(vec!["Terminated".into()]);
+        let goal = Goal::State("Terminated".into());
         assert_eq!(judge(&goal, &doc("Terminating", "Terminated")), None);
         assert_eq!(
             judge(&goal, &doc("Terminated", "Terminated")),
@@ -165,7 +237,13 @@ mod tests {
 
     #[test]
     fn status_anchors() {
-        assert_eq!(status_anchor("projects/p/logical-clouds/l"), "projects/p/logical-clouds/l/status?status=deployed");
-        assert_eq!(status_anchor("x/status?status=ready"), "x/status?status=ready");
+        assert_eq!(
+            status_anchor("projects/p/logical-clouds/l"),
+            "projects/p/logical-clouds/l/status?status=deployed"
+        );
+        assert_eq!(
+            status_anchor("x/status?status=ready"),
+            "x/status?status=ready"
+        );
     }
 }

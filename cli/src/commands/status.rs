@@ -1,10 +1,15 @@
-//! `status`: one read of a DIG's or logical cloud's status, shown as a table, JSON or YAML.
+//! `status`: one read of a DIG's or logical cloud's status, shown as a table, JSON or YAML;
+//! and the waits of `status --wait-for` and `apply --wait`.
 
-use super::Session;
+use std::time::Duration;
+
+use super::{Session, Summary};
 use crate::output::Output;
-use crate::status::pretty;
 use crate::status::table::{TableInput, render};
-use crate::status::{OutputMode, StatusError, StatusMode, StatusQuery, Subject, fetch};
+use crate::status::{
+    AfterApply, OutputMode, StatusError, StatusMode, StatusQuery, Subject, WaitOutcome,
+    WaitRequest, after_apply, fetch, pretty, progress, report, wait,
+};
 
 /// How `status` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -76,4 +81,47 @@ pub async fn run_status(
     });
     out.out(table.trim_end());
     Ok(())
+}
+
+/// Waits as `request` says, with a progress bar on a terminal (else one stderr line per
+/// change), and reports the outcome (the failing resources on stdout).
+pub async fn run_wait(
+    session: &Session,
+    request: &WaitRequest,
+    out: &mut dyn Output,
+) -> Result<WaitOutcome, StatusError> {
+    let mut progress = progress::for_stderr(request.subject.name());
+    let outcome = wait(session, request, out, progress.as_mut()).await?;
+    report(request, &outcome, out);
+    Ok(outcome)
+}
+
+/// `apply --wait`: waits for the last instantiate or terminate call of the apply to be done;
+/// `None` (said on stderr) when there is nothing to wait for.
+pub async fn wait_after_apply(
+    session: &Session,
+    summary: &Summary,
+    timeout: Duration,
+    stream: bool,
+    out: &mut dyn Output,
+) -> Result<Option<WaitOutcome>, StatusError> {
+    match after_apply(summary) {
+        AfterApply::Nothing => {
+            out.err("emcoctl: --wait: no instantiate or terminate call to wait for");
+            Ok(None)
+        }
+        AfterApply::CallFailed(anchor) => {
+            out.err(&format!(
+                "emcoctl: --wait: {anchor} failed, nothing to wait for"
+            ));
+            Ok(None)
+        }
+        AfterApply::Wait(subject, target) => {
+            let request = WaitRequest {
+                stream,
+                ..WaitRequest::new(subject, target, timeout)
+            };
+            run_wait(session, &request, out).await.map(Some)
+        }
+    }
 }

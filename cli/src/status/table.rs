@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 use tabled::builder::Builder;
-use tabled::settings::Style;
+use tabled::settings::{Padding, Style};
 
 use super::doc::{Row, StatusDoc, format_counts};
 use super::subject::SubjectKind;
@@ -31,7 +31,6 @@ pub fn render(input: &TableInput<'_>) -> String {
             out.push_str("No resources.\n");
         } else {
             out.push_str(&resource_table(input, &rows));
-            out.push('\n');
         }
     }
     out
@@ -61,10 +60,14 @@ pub fn failing_table(kind: SubjectKind, rows: &[Row]) -> String {
     finish(b)
 }
 
+/// Columns three spaces apart, like kubectl, with no padding at the line ends.
 fn finish(builder: Builder) -> String {
     let mut table = builder.build();
-    table.with(Style::blank());
-    table.to_string()
+    table.with(Style::empty()).with(Padding::new(0, 3, 0, 0));
+    let text = table.to_string();
+    let mut lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    lines.push("");
+    lines.join("\n")
 }
 
 fn header(input: &TableInput<'_>) -> String {

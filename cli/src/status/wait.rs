@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::doc::Row;
 use super::fetch::fetch;
-use super::follow::{Event, Follow};
+use super::follow::{Event, Follow, POLL_INTERVAL};
 use super::progress::{LineProgress, Progress, progress_line};
 use super::table::failing_table;
 use super::target::{Judgement, WaitTarget};
@@ -29,8 +29,9 @@ pub struct WaitRequest {
     /// Filters for the counts shown (apps, clusters, resources, instance); the status mode
     /// and output are the wait's own.
     pub filters: StatusQuery,
-    /// Follow the server's status stream when it has one (else GET every second).
+    /// Follow the server's status stream when it has one (else GET every `poll`).
     pub stream: bool,
+    pub poll: Duration,
 }
 
 impl WaitRequest {
@@ -41,6 +42,7 @@ impl WaitRequest {
             timeout,
             filters: StatusQuery::default(),
             stream: true,
+            poll: POLL_INTERVAL,
         }
     }
 }
@@ -131,7 +133,8 @@ pub async fn wait(
     let mut followers = JoinSet::new();
     for (role, mode) in [(Role::Judge, judge_mode), (Role::Counts, count_mode)] {
         let query = request.filters.with(mode, OutputMode::Summary);
-        let follow = Follow::new(session, &request.subject, &query, request.stream)?;
+        let follow = Follow::new(session, &request.subject, &query, request.stream)?
+            .poll_every(request.poll);
         followers.spawn(follow.run(role, tx.clone()));
     }
     drop(tx);

@@ -6,7 +6,7 @@ mod parse;
 mod resolve;
 
 pub use emit::{key_less, marshal};
-pub use parse::{parse, parse_map};
+pub use parse::{json_kind, parse, parse_map};
 
 /// Helm's `toYaml`: the marshalled text without its final newline; errors give "".
 pub fn to_yaml(v: &gotmpl::Value) -> String {

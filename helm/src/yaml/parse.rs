@@ -52,7 +52,7 @@ pub fn parse_map(text: &str) -> Result<Map, String> {
     }
 }
 
-pub(crate) fn json_kind(v: &Value) -> &'static str {
+pub fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::String(_) => "string",
         Value::List(_) => "array",

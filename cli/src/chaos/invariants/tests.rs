@@ -37,7 +37,10 @@ fn deployed() -> (Expectation, Observation) {
         dig: Some(Ok(view)),
         clusters: [(
             "edge01".to_string(),
-            Ok(on_cluster(&[("Service/web", "7-web"), ("Deployment/r1-web", "7-web")])),
+            Ok(on_cluster(&[
+                ("Service/web", "7-web"),
+                ("Deployment/r1-web", "7-web"),
+            ])),
         )]
         .into(),
         created: vec![("projects".into(), "shop".into(), Ok(1))],
@@ -122,7 +125,10 @@ fn an_unreadable_cluster_fails_invariant_2() {
         .insert("edge01".into(), Err("connection refused".into()));
     assert_eq!(
         failed(&check(&e, &o)),
-        [(2, "edge01: cannot list objects: connection refused".to_string())]
+        [(
+            2,
+            "edge01: cannot list objects: connection refused".to_string()
+        )]
     );
 }
 
@@ -133,7 +139,10 @@ fn wrong_state_fails_invariant_1() {
     view.deployed = Some("Instantiating".into());
     assert_eq!(
         failed(&check(&e, &o)),
-        [(1, "DIG: deployed status is Instantiating, expected Instantiated".to_string())]
+        [(
+            1,
+            "DIG: deployed status is Instantiating, expected Instantiated".to_string()
+        )]
     );
     let (e, mut o) = deployed();
     o.dig = Some(Ok(StatusView::default()));
@@ -152,7 +161,8 @@ fn a_double_deploy_fails_invariant_3() {
             (3, "projects/shop: stored 2 times, expected 1".to_string()),
             (
                 3,
-                "DIG: 2 Instantiated actions recorded for 1 successful instantiate calls".to_string()
+                "DIG: 2 Instantiated actions recorded for 1 successful instantiate calls"
+                    .to_string()
             ),
         ]
     );
@@ -187,7 +197,11 @@ fn panics_and_exits_fail_invariant_4_unless_asked_for() {
     let problems = failed(&check(&e, &o));
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(problems[0].1.starts_with("dcm panicked"));
-    assert!(problems[1].1.contains("orchestrator ended by itself (exit code 86)"));
+    assert!(
+        problems[1]
+            .1
+            .contains("orchestrator ended by itself (exit code 86)")
+    );
     e.may_panic.insert("dcm".into());
     e.may_exit.insert("orchestrator".into());
     assert_eq!(failed(&check(&e, &o)), []);
@@ -197,7 +211,10 @@ fn panics_and_exits_fail_invariant_4_unless_asked_for() {
 fn unresolved_info_fails_invariant_5() {
     let (e, mut o) = deployed();
     o.info_ops = vec![
-        ("apply a.yaml".into(), Some("the status shows Instantiated".into())),
+        (
+            "apply a.yaml".into(),
+            Some("the status shows Instantiated".into()),
+        ),
         ("delete b.yaml".into(), None),
     ];
     assert_eq!(

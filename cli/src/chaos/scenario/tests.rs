@@ -47,7 +47,7 @@ fn a_full_scenario() {
         s.steps[6].1,
         Step::Status {
             subject: Subject::Lc,
-            goal: Goal::State(vec!["Terminated".into()]),
+            goal: Goal::State("Terminated".into()),
             timeout: Duration::from_secs(60),
             background: None
         }
@@ -78,10 +78,7 @@ fn errors_name_the_file_and_the_problem() {
     let cases = [
         ("name: a\ncase: S1\nsteps: []\n", "at least one step"),
         ("case: S1\nsteps: [sleep 1s]\n", "name"),
-        (
-            "name: a\ncase: S1\nsteps: [sleep 1s]\nstepz: []\n",
-            "stepz",
-        ),
+        ("name: a\ncase: S1\nsteps: [sleep 1s]\nstepz: []\n", "stepz"),
         (
             "name: a\ncase: S1\nsteps: [sleep 1s, kil dcm]\n",
             "step 2 `kil dcm`: unknown step",
