@@ -56,7 +56,15 @@ impl Retry {
     /// The request never reached the server (so resending it is a plain retry).
     pub fn was_refused(&self) -> bool {
         let r = self.reason.to_ascii_lowercase();
-        r.contains("refused") || r.contains("connect") || r.contains("dns")
+        [
+            "refused",
+            "connect timeout",
+            "connect error",
+            "trying to connect",
+            "dns",
+        ]
+        .iter()
+        .any(|s| r.contains(s))
     }
 }
 

@@ -88,9 +88,15 @@ impl Stack {
             .spawn()
             .expect("spawn emco-server all");
         let all = Proc { child: Some(child) };
-        wait_until("emco-server all to write its config", Duration::from_secs(30), || {
-            std::fs::read_to_string(&cfg).ok().filter(|t| t.contains("dcm:"))
-        });
+        wait_until(
+            "emco-server all to write its config",
+            Duration::from_secs(30),
+            || {
+                std::fs::read_to_string(&cfg)
+                    .ok()
+                    .filter(|t| t.contains("dcm:"))
+            },
+        );
         Stack {
             dir,
             store,
@@ -106,7 +112,9 @@ impl Stack {
     /// The port of `service` in the emcoctl config.
     pub fn port(&self, service: &str) -> u16 {
         let text = std::fs::read_to_string(&self.cfg).expect("read config");
-        let mut lines = text.lines().skip_while(|l| l.trim() != format!("{service}:"));
+        let mut lines = text
+            .lines()
+            .skip_while(|l| l.trim() != format!("{service}:"));
         lines
             .find_map(|l| l.trim().strip_prefix("port:"))
             .and_then(|p| p.trim().parse().ok())
@@ -301,19 +309,30 @@ impl Service {
         let addr_file = self.dir.join(format!("{}.addr", self.name));
         let _ = std::fs::remove_file(&addr_file);
         let child = Command::new(server_bin())
-            .args([&self.name, "--store", &self.store, "--listen", listen, "--addr-file"])
+            .args([
+                &self.name,
+                "--store",
+                &self.store,
+                "--listen",
+                listen,
+                "--addr-file",
+            ])
             .arg(&addr_file)
             .stdout(Stdio::null())
             .stderr(log_file(&self.dir, &self.name))
             .spawn()
             .expect("spawn service");
         self.proc = Proc { child: Some(child) };
-        self.addr = wait_until(&format!("{} to listen", self.name), Duration::from_secs(30), || {
-            std::fs::read_to_string(&addr_file)
-                .ok()
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-        });
+        self.addr = wait_until(
+            &format!("{} to listen", self.name),
+            Duration::from_secs(30),
+            || {
+                std::fs::read_to_string(&addr_file)
+                    .ok()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+            },
+        );
     }
 
     pub fn port(&self) -> u16 {
@@ -362,7 +381,13 @@ impl Sim {
     fn spawn(&mut self) {
         let _ = std::fs::remove_file(&self.kubeconfig);
         let child = Command::new(server_bin())
-            .args(["cluster-sim", "--name", &self.name, "--listen", &self.listen])
+            .args([
+                "cluster-sim",
+                "--name",
+                &self.name,
+                "--listen",
+                &self.listen,
+            ])
             .arg("--kubeconfig-out")
             .arg(&self.kubeconfig)
             .stdout(Stdio::null())

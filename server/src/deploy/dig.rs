@@ -7,11 +7,12 @@
 
 use async_trait::async_trait;
 use axum::http::StatusCode;
-use emco_store::{Compare, Op, Txn};
+use emco_store::{Compare, Op};
 use serde_json::json;
 
 use super::build::{DigRef, dig_context};
 use super::context::{self, WorkItem, keys as ck, new_id, status};
+use super::{put_spec, record_state};
 use crate::http::error::ApiError;
 use crate::http::reply::{Outcome, Reply};
 use crate::http::request::Request;
@@ -69,20 +70,6 @@ pub fn hand_to_rsync(id: &str, work: &WorkItem, shown: &str) -> Vec<Op> {
             value: b"false".to_vec(),
         },
     ]
-}
-
-fn state_put(item: &str, state: &StateInfo, revision: i64) -> (Compare, Op) {
-    let key = keys::state(item);
-    (
-        Compare::ModRevision {
-            key: key.clone(),
-            revision,
-        },
-        Op::Put {
-            key,
-            value: state.to_bytes(),
-        },
-    )
 }
 
 /// `POST DIG/instantiate`.
@@ -148,15 +135,9 @@ impl Handler for Instantiate {
         let spec = dig_context(ctx, &dig, &body, &id).await?;
         state.push("Instantiated", &id, 1);
         state.statusctxid = id.clone();
-        let (cmp, put) = state_put(&dig.item(), &state, revision);
-        let mut txn = Txn::new()
-            .when(cmp)
-            .when(Compare::Missing(ck::spec(&id)))
-            .then(put)
-            .then(Op::Put {
-                key: ck::spec(&id),
-                value: serde_json::to_vec(&spec).unwrap_or_default(),
-            });
+        let mut txn = record_state(&dig.item(), &state, revision);
+        txn.compares.push(Compare::Missing(ck::spec(&id)));
+        txn.success.push(put_spec(&spec));
         txn.success.extend(hand_to_rsync(
             &id,
             &WorkItem::Instantiate,
@@ -191,8 +172,7 @@ impl Handler for Terminate {
             .map(|a| a.instance.clone())
             .unwrap_or_default();
         state.push("Terminated", &id, 0);
-        let (cmp, put) = state_put(&dig.item(), &state, revision);
-        let mut txn = Txn::new().when(cmp).then(put);
+        let mut txn = record_state(&dig.item(), &state, revision);
         txn.success.extend(hand_to_rsync(
             &id,
             &WorkItem::Terminate,
@@ -259,8 +239,8 @@ impl Handler for Stop {
             )));
         }
         state.push(next, &id, state.current().map(|a| a.revision).unwrap_or(0));
-        let (cmp, put) = state_put(&dig.item(), &state, revision);
-        let txn = Txn::new().when(cmp).then(put).then(Op::Put {
+        let mut txn = record_state(&dig.item(), &state, revision);
+        txn.success.push(Op::Put {
             key: context::keys::stop_flag(&id),
             value: b"true".to_vec(),
         });
@@ -303,15 +283,9 @@ impl Handler for Update {
         let last = last_revision(&state);
         state.push("Updated", &old, last);
         state.push("Instantiated", &id, last + 1);
-        let (cmp, put) = state_put(&dig.item(), &state, revision);
-        let mut txn = Txn::new()
-            .when(cmp)
-            .when(Compare::Missing(ck::spec(&id)))
-            .then(put)
-            .then(Op::Put {
-                key: ck::spec(&id),
-                value: serde_json::to_vec(&spec).unwrap_or_default(),
-            });
+        let mut txn = record_state(&dig.item(), &state, revision);
+        txn.compares.push(Compare::Missing(ck::spec(&id)));
+        txn.success.push(put_spec(&spec));
         txn.success.extend(hand_to_rsync(
             &id,
             &WorkItem::Update { from: old },
@@ -379,11 +353,8 @@ impl Handler for Rollback {
         let last = last_revision(&state);
         state.push("Updated", &old, last);
         state.push("Instantiated", &target, last + 1);
-        let (cmp, put) = state_put(&dig.item(), &state, revision);
-        let mut txn = Txn::new()
-            .when(cmp)
-            .when(Compare::Exists(ck::spec(&target)))
-            .then(put);
+        let mut txn = record_state(&dig.item(), &state, revision);
+        txn.compares.push(Compare::Exists(ck::spec(&target)));
         txn.success.extend(hand_to_rsync(
             &target,
             &WorkItem::Update { from: old },

@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 use axum::http::StatusCode;
-use emco_store::{Compare, Op, Txn};
+use emco_store::Op;
 use serde_json::{Value, json};
 
 use super::context::{
@@ -14,6 +14,7 @@ use super::context::{
     new_id, status,
 };
 use super::dig::hand_to_rsync;
+use super::{put_spec, record_state};
 use crate::dcm::lc_context_status;
 use crate::http::error::ApiError;
 use crate::http::reply::{Outcome, Reply};
@@ -304,20 +305,8 @@ impl Handler for Instantiate {
         let next_revision = state.current().map(|a| a.revision).unwrap_or(0) + 1;
         state.push("Instantiated", &id, next_revision);
         state.statusctxid = id.clone();
-        let state_key = keys::state(&item);
-        let mut txn = Txn::new()
-            .when(Compare::ModRevision {
-                key: state_key.clone(),
-                revision,
-            })
-            .then(Op::Put {
-                key: state_key,
-                value: state.to_bytes(),
-            })
-            .then(Op::Put {
-                key: ck::spec(&id),
-                value: serde_json::to_vec(&spec).unwrap_or_default(),
-            });
+        let mut txn = record_state(&item, &state, revision);
+        txn.success.push(put_spec(&spec));
         txn.success.extend(ops);
         txn.success.extend(hand_to_rsync(
             &id,
@@ -401,16 +390,7 @@ impl Handler for Terminate {
         let next_revision = state.current().map(|a| a.revision).unwrap_or(0) + 1;
         state.push("Terminated", &id, next_revision);
         state.statusctxid = id.clone();
-        let state_key = keys::state(&item);
-        let mut txn = Txn::new()
-            .when(Compare::ModRevision {
-                key: state_key.clone(),
-                revision,
-            })
-            .then(Op::Put {
-                key: state_key,
-                value: state.to_bytes(),
-            });
+        let mut txn = record_state(&item, &state, revision);
         if s(&lc, "/spec/level") != "0" {
             let ns = s(&lc, "/spec/namespace");
             for r in list_items(ctx, &format!("{item}/cluster-references"), 1).await? {
@@ -472,20 +452,10 @@ impl Handler for Stop {
             .map(|a| a.instance.clone())
             .unwrap_or_default();
         state.push(next, &id, state.current().map(|a| a.revision).unwrap_or(0));
-        let state_key = keys::state(&item);
-        let txn = Txn::new()
-            .when(Compare::ModRevision {
-                key: state_key.clone(),
-                revision,
-            })
-            .then(Op::Put {
-                key: state_key,
-                value: state.to_bytes(),
-            })
-            .then(Op::Put {
-                key: ck::stop_flag(&id),
-                value: b"true".to_vec(),
-            });
+        let txn = record_state(&item, &state, revision).then(Op::Put {
+            key: ck::stop_flag(&id),
+            value: b"true".to_vec(),
+        });
         Ok(Outcome::write(Reply::Empty(StatusCode::OK), txn))
     }
 }
@@ -563,20 +533,8 @@ impl Handler for Update {
         }
         let next_revision = state.current().map(|a| a.revision).unwrap_or(0) + 1;
         state.push("Updated", &id, next_revision);
-        let state_key = keys::state(&item);
-        let mut txn = Txn::new()
-            .when(Compare::ModRevision {
-                key: state_key.clone(),
-                revision,
-            })
-            .then(Op::Put {
-                key: state_key,
-                value: state.to_bytes(),
-            })
-            .then(Op::Put {
-                key: ck::spec(&id),
-                value: serde_json::to_vec(&spec).unwrap_or_default(),
-            });
+        let mut txn = record_state(&item, &state, revision);
+        txn.success.push(put_spec(&spec));
         txn.success.extend(ops);
         txn.success.extend(hand_to_rsync(
             &id,

@@ -10,7 +10,7 @@ pub mod dig;
 pub mod lc;
 pub mod placement;
 
-use emco_store::Op;
+use emco_store::{Compare, Op, Txn};
 
 use crate::http::error::ApiError;
 use crate::http::service::Ctx;
@@ -83,4 +83,27 @@ pub async fn dig_delete_ops(
             ]
         })
         .collect())
+}
+
+/// The start of every lifecycle transaction: the owner's StateInfo, written only if nobody
+/// changed it since it was read (compare-and-swap on its revision).
+pub fn record_state(item: &str, state: &StateInfo, revision: i64) -> Txn {
+    let key = crate::resources::keys::state(item);
+    Txn::new()
+        .when(Compare::ModRevision {
+            key: key.clone(),
+            revision,
+        })
+        .then(Op::Put {
+            key,
+            value: state.to_bytes(),
+        })
+}
+
+/// Writes a new AppContext's desired state.
+pub fn put_spec(spec: &context::ContextSpec) -> Op {
+    Op::Put {
+        key: context::keys::spec(&spec.id),
+        value: serde_json::to_vec(spec).unwrap_or_default(),
+    }
 }
