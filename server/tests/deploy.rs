@@ -363,3 +363,31 @@ fn a_second_rsync_takes_over_when_the_lease_owner_dies() {
         replica.log()
     );
 }
+
+#[test]
+fn a_dig_on_a_level1_cloud_deploys_into_its_namespace_with_its_user() {
+    let env = Env::new(&[("c1", &[])]);
+    env.level1_cloud("team", "team-ns");
+    env.composite_app(&["web"], &[]);
+    env.dig_on("team", &[("web", by_name("c1"))]);
+    assert_eq!(
+        post(&env.o(), &format!("{DIG}/instantiate"), json!({})).0,
+        202
+    );
+    env.wait_dig("Instantiated");
+    let sim = env.sim("c1");
+    assert!(
+        sim.get("/apis/apps/v1/namespaces/team-ns/deployments/r1-web")
+            .is_some(),
+        "web in the cloud's namespace"
+    );
+    assert!(
+        sim.get("/apis/apps/v1/namespaces/default/deployments/r1-web")
+            .is_none(),
+        "nothing in default"
+    );
+    assert_eq!(
+        sim.names("/api/v1/namespaces/team-ns/resourcequotas"),
+        ["q"]
+    );
+}

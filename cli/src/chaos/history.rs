@@ -50,6 +50,8 @@ pub struct Retry {
     pub service: String,
     pub reason: String,
     pub attempt: u32,
+    /// The wait before the next attempt.
+    pub next_ms: u64,
 }
 
 impl Retry {

@@ -53,13 +53,39 @@ pub fn parse_retry(at_ms: u64, line: &str) -> Option<Retry> {
     let (_anchor, rest) = rest.split_once(' ')?;
     let rest = rest.strip_prefix('(')?;
     let (reason, tail) = rest.rsplit_once(") attempt ")?;
-    let attempt = tail.split(',').next()?.trim().parse().ok()?;
+    let (attempt, next) = tail.split_once(", next in ")?;
     Some(Retry {
         at_ms,
         service: service.to_string(),
         reason: reason.to_string(),
-        attempt,
+        attempt: attempt.trim().parse().ok()?,
+        next_ms: delay_ms(next.trim())?,
     })
+}
+
+/// Reads a delay as the client prints it: `400ms`, `1.6s`, `5m0s`, `1h2m3s`.
+fn delay_ms(text: &str) -> Option<u64> {
+    if let Some(ms) = text.strip_suffix("ms") {
+        return ms.parse().ok();
+    }
+    let mut total = 0.0;
+    let mut number = String::new();
+    for c in text.chars() {
+        match c {
+            '0'..='9' | '.' => number.push(c),
+            'h' | 'm' | 's' => {
+                let v: f64 = number.parse().ok()?;
+                number.clear();
+                total += v * match c {
+                    'h' => 3_600_000.0,
+                    'm' => 60_000.0,
+                    _ => 1000.0,
+                };
+            }
+            _ => return None,
+        }
+    }
+    number.is_empty().then_some(total.round() as u64)
 }
 
 /// EMCO's line for a call that got no answer: `Apply:  <anchor> Error:  <reason>`.
@@ -251,10 +277,12 @@ impl Ops {
     }
 }
 
-/// The reads of a wait as calls: each successful read with the retry notices since the one
-/// before; notices after the last read form a failed call.
+/// The reads of a wait as calls. Notices come from the follower that judges the state; its
+/// next attempt is due `next in` after a notice, so the first read from then on is its
+/// recovery (earlier reads come from the follower that only fills in counts). Notices after
+/// the last read form a failed call.
 fn read_calls(out: &Recorder, reads: &[u64], anchor: &str) -> Vec<CallLog> {
-    let mut notices: Vec<Retry> = out
+    let notices: Vec<Retry> = out
         .lines
         .iter()
         .filter(|(_, err, _)| *err)
@@ -271,14 +299,22 @@ fn read_calls(out: &Recorder, reads: &[u64], anchor: &str) -> Vec<CallLog> {
         note: None,
         error: None,
     };
-    let mut calls = Vec::new();
+    let (mut calls, mut pending, mut next) = (Vec::new(), Vec::new(), 0);
     for &at in reads {
-        let split = notices.partition_point(|r| r.at_ms <= at);
-        let retries: Vec<Retry> = notices.drain(..split).collect();
-        calls.push(call(at, retries, true));
+        while next < notices.len() && notices[next].at_ms <= at {
+            pending.push(notices[next].clone());
+            next += 1;
+        }
+        let due = pending.last().map_or(0, |r: &Retry| r.at_ms + r.next_ms);
+        if at + 5 < due {
+            calls.push(call(at, Vec::new(), true));
+        } else {
+            calls.push(call(at, std::mem::take(&mut pending), true));
+        }
     }
-    if let Some(last) = notices.last().map(|r| r.at_ms) {
-        calls.push(call(last, notices, false));
+    pending.extend(notices[next..].iter().cloned());
+    if let Some(last) = pending.last().map(|r| r.at_ms) {
+        calls.push(call(last, pending, false));
     }
     calls
 }
@@ -297,6 +333,7 @@ mod tests {
         assert_eq!(r.service, "orchestrator");
         assert_eq!(r.reason, "connection refused");
         assert_eq!(r.attempt, 3);
+        assert_eq!(r.next_ms, 400);
         assert!(r.was_refused());
         let r = parse_retry(
             1,
@@ -306,6 +343,16 @@ mod tests {
         assert_eq!(r.reason, "HTTP 500: x (y)");
         assert!(!r.was_refused());
         assert!(parse_retry(1, "emcoctl: POST projects: reissued").is_none());
+        for (text, ms) in [
+            ("1.6s", 1600),
+            ("2s", 2000),
+            ("5m0s", 300_000),
+            ("1h2m3s", 3_723_000),
+            ("0ms", 0),
+        ] {
+            assert_eq!(delay_ms(text), Some(ms), "{text}");
+        }
+        assert_eq!(delay_ms("soon"), None);
     }
 
     fn record(method: &str, ok: bool, status: Option<u16>) -> crate::commands::CallRecord {
@@ -320,6 +367,22 @@ mod tests {
             note: None,
             error: None,
         }
+    }
+
+    #[test]
+    fn a_wait_recovers_at_the_first_read_after_its_next_attempt_is_due() {
+        let mut rec = Recorder::new(Clock::start());
+        rec.lines.push((
+            100,
+            true,
+            "emcoctl: retry dcm s (connection refused) attempt 1, next in 1.5s".into(),
+        ));
+        let calls = read_calls(&rec, &[50, 900, 1650, 2000], "s");
+        let with: Vec<(u64, usize)> = calls.iter().map(|c| (c.done_ms, c.retries.len())).collect();
+        assert_eq!(with, [(50, 0), (900, 0), (1650, 1), (2000, 0)]);
+        let cut_short = read_calls(&rec, &[50], "s");
+        assert_eq!(cut_short.len(), 2);
+        assert!(!cut_short[1].ok);
     }
 
     #[test]

@@ -93,6 +93,7 @@ mod tests {
                     service: s.to_string(),
                     reason: "connection refused".into(),
                     attempt: 1,
+                    next_ms: 100,
                 })
                 .collect(),
             note: None,

@@ -231,10 +231,52 @@ impl Env {
         }
     }
 
-    /// DIG `dig` with placement per app, approved.
+    /// DIG `dig` on the admin cloud `lc` with placement per app, approved.
     pub fn dig(&self, placement: &[(&str, Value)]) {
+        self.dig_on("lc", placement);
+    }
+
+    /// A level-1 logical cloud `name` with namespace `ns` over every cluster: a permission on
+    /// its namespace for everything, and a quota; instantiated.
+    pub fn level1_cloud(&self, name: &str, ns: &str) {
+        let dcm = self.stack.dcm.url();
+        let lc = format!("projects/p1/logical-clouds/{name}");
+        let body = json!({"metadata": {"name": name}, "spec": {"namespace": ns, "level": "1", "user": {"userName": "team-user"}}});
+        assert_eq!(post(&dcm, "projects/p1/logical-clouds", body).0, 201);
+        for sim in &self.sims {
+            let r = json!({"metadata": {"name": format!("{}-ref", sim.name)}, "spec": {"clusterProvider": "p", "cluster": sim.name}});
+            assert_eq!(post(&dcm, &format!("{lc}/cluster-references"), r).0, 201);
+        }
+        let perm = json!({"metadata": {"name": "all"}, "spec": {"namespace": ns, "apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}});
+        assert_eq!(post(&dcm, &format!("{lc}/user-permissions"), perm).0, 201);
+        assert_eq!(
+            post(
+                &dcm,
+                &format!("{lc}/cluster-quotas"),
+                json!({"metadata": {"name": "q"}, "spec": {"pods": "50"}})
+            )
+            .0,
+            201
+        );
+        assert_eq!(post(&dcm, &format!("{lc}/instantiate"), json!({})).0, 202);
+        let got = wait_for(
+            "level-1 cloud instantiated",
+            Duration::from_secs(60),
+            || {
+                let s = get(&dcm, &format!("{lc}/status?status=deployed"));
+                s["deployedStatus"]
+                    .as_str()
+                    .filter(|s| !s.ends_with("ing"))
+                    .map(str::to_string)
+            },
+        );
+        assert_eq!(got, "Instantiated", "rsync log:\n{}", self.rsync.log());
+    }
+
+    /// DIG `dig` on logical cloud `cloud` with placement per app, approved.
+    pub fn dig_on(&self, cloud: &str, placement: &[(&str, Value)]) {
         let o = self.o();
-        let dig = json!({"metadata": {"name": "dig"}, "spec": {"compositeProfile": "cp", "version": "r1", "logicalCloud": "lc"}});
+        let dig = json!({"metadata": {"name": "dig"}, "spec": {"compositeProfile": "cp", "version": "r1", "logicalCloud": cloud}});
         assert_eq!(
             post(&o, &format!("{CA}/deployment-intent-groups"), dig).0,
             201
