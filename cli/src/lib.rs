@@ -13,6 +13,10 @@
 //! assert!(summary.ok(), "{}", out.stderr);
 //! # Ok(()) }
 //! ```
+//!
+//! [`status`] reads, follows and waits for the status of deployment intent groups and logical
+//! clouds: [`fetch_status`] reads it once, [`wait_for`] waits for a state (riding through
+//! restarts) and says how the wait ended ([`WaitOutcome`]).
 
 pub mod chaos;
 pub mod client;

@@ -257,6 +257,25 @@ fn bad_command_lines_exit_2() {
         "{}",
         run.stderr
     );
+    let run = emcoctl(
+        dir.path(),
+        &[
+            "--config",
+            &cfg,
+            "status",
+            LC,
+            "--wait-for",
+            "Ready",
+            "--timeout",
+            "5x",
+        ],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("invalid duration \"5x\""),
+        "{}",
+        run.stderr
+    );
     assert!(server.requests().is_empty());
 }
 

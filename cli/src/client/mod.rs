@@ -231,7 +231,7 @@ impl Client {
                 Attempt::Answered(answer, Some(f)) => (Some(answer), f),
                 Attempt::NoAnswer(f) => (None, f),
             };
-            let Some(delay) = schedule.next_delay(failure.retry_after) else {
+            let Some(delay) = schedule.next_delay(&failure) else {
                 return match answer {
                     Some(answer) => Ok(finish(answer, Some(failure))),
                     None => Err(CallError {

@@ -5,6 +5,8 @@ use std::time::Duration;
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use tokio::time::Instant;
 
+use super::classify::{Failure, FailureKind};
+
 /// How long and how often a failed call is tried again.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
@@ -18,6 +20,9 @@ pub struct RetryPolicy {
     pub timeout: Duration,
     /// Adds up to 100% random jitter to each delay, so clients do not retry in lockstep.
     pub jitter: bool,
+    /// Cap of one delay while connections are refused: a refused connect costs the server
+    /// nothing, and a restarted service is found within this long of accepting again.
+    pub refused_max_delay: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -28,6 +33,7 @@ impl Default for RetryPolicy {
             max_delay: Duration::from_secs(2),
             timeout: Duration::from_secs(300),
             jitter: true,
+            refused_max_delay: Duration::from_millis(500),
         }
     }
 }
@@ -43,6 +49,7 @@ impl RetryPolicy {
 
     pub(crate) fn schedule(&self) -> Schedule {
         Schedule {
+            policy: self.clone(),
             backoff: self.backoff(),
             deadline: (!self.timeout.is_zero()).then(|| Instant::now() + self.timeout),
         }
@@ -60,24 +67,40 @@ impl RetryPolicy {
         }
         builder.build()
     }
+
+    /// The delay after a failure of `kind`, given the backoff's `computed` delay. While
+    /// connections are refused, the delay stays within `refused_max_delay` (drawn from its
+    /// upper half, so clients still spread out); other failures keep the backoff.
+    pub fn delay_for(&self, kind: FailureKind, computed: Duration) -> Duration {
+        let cap = self.refused_max_delay;
+        if kind != FailureKind::Refused || cap.is_zero() || computed <= cap {
+            return computed;
+        }
+        if !self.jitter {
+            return cap;
+        }
+        let half = cap / 2;
+        half + Duration::from_millis(rand::random_range(0..=half.as_millis() as u64))
+    }
 }
 
 /// The delays of one logical call.
 pub(crate) struct Schedule {
+    policy: RetryPolicy,
     backoff: ExponentialBackoff,
     deadline: Option<Instant>,
 }
 
 impl Schedule {
-    /// The delay before the next attempt, or `None` when the budget is spent.
-    /// A server's `Retry-After` replaces the computed delay.
-    pub(crate) fn next_delay(&mut self, retry_after: Option<Duration>) -> Option<Duration> {
+    /// The delay before the next attempt after `failure`, or `None` when the budget is
+    /// spent. A server's `Retry-After` replaces the computed delay.
+    pub(crate) fn next_delay(&mut self, failure: &Failure) -> Option<Duration> {
         let remaining = self.deadline?.checked_duration_since(Instant::now())?;
         if remaining.is_zero() {
             return None;
         }
-        let computed = self.backoff.next()?;
-        Some(retry_after.unwrap_or(computed).min(remaining))
+        let computed = self.policy.delay_for(failure.kind, self.backoff.next()?);
+        Some(failure.retry_after.unwrap_or(computed).min(remaining))
     }
 }
 
@@ -137,6 +160,23 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 mod tests {
     use super::*;
 
+    /// A failure that may have reached the server (the backoff applies unchanged).
+    fn in_doubt(retry_after: Option<Duration>) -> Failure {
+        Failure {
+            kind: FailureKind::InDoubt,
+            reason: "connection reset by peer".into(),
+            retry_after,
+        }
+    }
+
+    fn refused() -> Failure {
+        Failure {
+            kind: FailureKind::Refused,
+            reason: "connection refused".into(),
+            retry_after: None,
+        }
+    }
+
     #[test]
     fn delays_grow_and_cap_without_jitter() {
         let policy = RetryPolicy {
@@ -145,7 +185,7 @@ mod tests {
         };
         let mut s = policy.schedule();
         let got: Vec<u128> = (0..7)
-            .map(|_| s.next_delay(None).unwrap().as_millis())
+            .map(|_| s.next_delay(&in_doubt(None)).unwrap().as_millis())
             .collect();
         assert_eq!(got, [100, 200, 400, 800, 1600, 2000, 2000]);
     }
@@ -154,7 +194,7 @@ mod tests {
     fn jitter_stays_within_one_delay() {
         let mut s = RetryPolicy::default().schedule();
         for base in [100u128, 200, 400, 800, 1600, 2000, 2000] {
-            let d = s.next_delay(None).unwrap().as_millis();
+            let d = s.next_delay(&in_doubt(None)).unwrap().as_millis();
             assert!(
                 (base..=2 * base).contains(&d),
                 "{d} not in {base}..={}",
@@ -164,9 +204,42 @@ mod tests {
     }
 
     #[test]
+    fn refused_connections_retry_within_the_refused_cap() {
+        let mut s = RetryPolicy::default().schedule();
+        let got: Vec<u128> = (0..12)
+            .map(|_| s.next_delay(&refused()).unwrap().as_millis())
+            .collect();
+        // The backoff's own delays below the cap, then the cap's upper half.
+        assert!((100..=200).contains(&got[0]), "{got:?}");
+        for d in &got[3..] {
+            assert!((250..=500).contains(d), "{got:?}");
+        }
+        let exact = RetryPolicy {
+            jitter: false,
+            ..RetryPolicy::default()
+        };
+        assert_eq!(
+            exact.delay_for(FailureKind::Refused, Duration::from_secs(2)),
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            exact.delay_for(FailureKind::Transient, Duration::from_secs(2)),
+            Duration::from_secs(2)
+        );
+        let uncapped = RetryPolicy {
+            refused_max_delay: Duration::ZERO,
+            ..RetryPolicy::default()
+        };
+        assert_eq!(
+            uncapped.delay_for(FailureKind::Refused, Duration::from_secs(2)),
+            Duration::from_secs(2)
+        );
+    }
+
+    #[test]
     fn zero_timeout_disables_retries() {
         let mut s = RetryPolicy::disabled().schedule();
-        assert_eq!(s.next_delay(None), None);
+        assert_eq!(s.next_delay(&in_doubt(None)), None);
     }
 
     #[test]
@@ -176,9 +249,13 @@ mod tests {
             ..RetryPolicy::default()
         };
         let mut s = policy.schedule();
-        let d = s.next_delay(Some(Duration::from_secs(1))).unwrap();
+        let d = s
+            .next_delay(&in_doubt(Some(Duration::from_secs(1))))
+            .unwrap();
         assert_eq!(d, Duration::from_secs(1));
-        let d = s.next_delay(Some(Duration::from_secs(60))).unwrap();
+        let d = s
+            .next_delay(&in_doubt(Some(Duration::from_secs(60))))
+            .unwrap();
         assert!(d <= Duration::from_secs(2), "{d:?}");
     }
 
@@ -193,7 +270,7 @@ mod tests {
         while start.elapsed() < Duration::from_millis(5) {
             std::hint::spin_loop();
         }
-        assert_eq!(s.next_delay(None), None);
+        assert_eq!(s.next_delay(&in_doubt(None)), None);
     }
 
     #[test]

@@ -7,8 +7,8 @@ use super::{Session, Summary};
 use crate::output::Output;
 use crate::status::table::{TableInput, render};
 use crate::status::{
-    AfterApply, OutputMode, StatusError, StatusMode, StatusQuery, Subject, WaitOutcome,
-    WaitRequest, after_apply, fetch, pretty, progress, report, wait,
+    OutputMode, StatusError, StatusMode, StatusQuery, Subject, WaitOutcome, WaitRequest,
+    WaitTarget, fetch, pretty, progress, report, wait,
 };
 
 /// How `status` prints.
@@ -123,5 +123,76 @@ pub async fn wait_after_apply(
             };
             run_wait(session, &request, out).await.map(Some)
         }
+    }
+}
+
+/// What `apply --wait` waits for after `summary`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterApply {
+    /// No instantiate or terminate of a DIG or logical cloud was called.
+    Nothing,
+    /// The last such call failed (its anchor): there is nothing to wait for.
+    CallFailed(String),
+    /// Wait for the subject of the last such call to reach its target.
+    Wait(Subject, WaitTarget),
+}
+
+/// The wait for the last instantiate or terminate call of an apply.
+pub fn after_apply(summary: &Summary) -> AfterApply {
+    let last = summary.records.iter().rev().find_map(|record| {
+        let (subject, op) = Subject::of_lifecycle(&record.anchor)?;
+        Some((record, subject, WaitTarget::after(&op)?))
+    });
+    match last {
+        None => AfterApply::Nothing,
+        Some((record, _, _)) if !record.ok => AfterApply::CallFailed(record.anchor.clone()),
+        Some((_, subject, target)) => AfterApply::Wait(subject, target),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::CallRecord;
+
+    fn record(anchor: &str, ok: bool) -> CallRecord {
+        CallRecord {
+            method: "POST".into(),
+            anchor: anchor.into(),
+            url: None,
+            status: Some(if ok { 202 } else { 409 }),
+            body: String::new(),
+            attempts: 1,
+            ok,
+            note: None,
+            error: None,
+        }
+    }
+
+    const DIG: &str = "projects/p/composite-apps/ca/v1/deployment-intent-groups/dig";
+
+    #[test]
+    fn apply_waits_for_its_last_lifecycle_call() {
+        let mut s = Summary::default();
+        assert_eq!(after_apply(&s), AfterApply::Nothing);
+        s.records.push(record("projects", true));
+        s.records.push(record(&format!("{DIG}/approve"), true));
+        assert_eq!(after_apply(&s), AfterApply::Nothing);
+        s.records.push(record(&format!("{DIG}/instantiate"), true));
+        s.records.push(record(
+            "projects/p/logical-clouds/lc/cluster-references",
+            false,
+        ));
+        let AfterApply::Wait(subject, target) = after_apply(&s) else {
+            panic!("no wait");
+        };
+        assert_eq!(subject.item, DIG);
+        assert_eq!(target, WaitTarget::State("Instantiated"));
+        s.records
+            .push(record("projects/p/logical-clouds/lc/terminate", false));
+        assert_eq!(
+            after_apply(&s),
+            AfterApply::CallFailed("projects/p/logical-clouds/lc/terminate".into())
+        );
     }
 }

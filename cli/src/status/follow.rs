@@ -106,7 +106,8 @@ impl Follow {
                         (failures, backoff) = (0, self.policy.backoff());
                     }
                     failures += 1;
-                    let delay = backoff.next().unwrap_or(self.policy.max_delay);
+                    let computed = backoff.next().unwrap_or(self.policy.max_delay);
+                    let delay = self.policy.delay_for(failure.kind, computed);
                     let notice = retry_notice(&self.call, &failure, failures, delay);
                     if tx.send((tag, Event::Retry(notice))).await.is_err() {
                         return;

@@ -3,7 +3,7 @@
 //!
 //! `subject` names whose status, `query` the parameters, `doc` reads the JSON, `table` renders
 //! it, `target` judges it against a wanted state, `follow` tracks changes (stream or polling),
-//! `progress` shows a wait, `wait` runs one, `fetch` reads once, `pretty` prints JSON/YAML in
+//! `progress` shows a wait, `wait` runs one, `report` tells how it ended, `fetch` reads once, `pretty` prints JSON/YAML in
 //! the server's field order.
 
 pub mod doc;
@@ -12,6 +12,7 @@ pub mod follow;
 pub mod pretty;
 pub mod progress;
 pub mod query;
+pub mod report;
 pub mod subject;
 pub mod table;
 pub mod target;
@@ -20,9 +21,10 @@ pub mod wait;
 pub use fetch::{Fetched, fetch, fetch_status};
 pub use progress::{BarProgress, LineProgress, Progress};
 pub use query::{OutputMode, StatusMode, StatusQuery};
+pub use report::report;
 pub use subject::{Subject, SubjectError, SubjectKind};
 pub use target::{TargetError, WaitTarget};
-pub use wait::{AfterApply, WaitOutcome, WaitRequest, after_apply, report, wait, wait_for};
+pub use wait::{WaitOutcome, WaitRequest, wait, wait_for};
 
 use crate::client::CallError;
 use crate::routing::RouteError;

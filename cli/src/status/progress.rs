@@ -98,11 +98,6 @@ impl BarProgress {
         bar.enable_steady_tick(Duration::from_millis(120));
         BarProgress { bar }
     }
-
-    /// Whether anything is drawn (stderr is a terminal).
-    pub fn is_hidden(&self) -> bool {
-        self.bar.is_hidden()
-    }
 }
 
 impl Progress for BarProgress {
@@ -119,14 +114,13 @@ impl Progress for BarProgress {
     }
 }
 
-/// The bar when stderr is a terminal, else lines.
+/// The bar when stderr is a terminal, else lines (logs, pipes, CI).
 pub fn for_stderr(name: &str) -> Box<dyn Progress> {
-    let bar = BarProgress::new(name);
-    if bar.is_hidden() {
-        bar.bar.finish_and_clear();
-        Box::new(LineProgress::new(name))
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        Box::new(BarProgress::new(name))
     } else {
-        Box::new(bar)
+        Box::new(LineProgress::new(name))
     }
 }
 

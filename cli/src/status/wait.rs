@@ -13,11 +13,9 @@ use super::doc::Row;
 use super::fetch::fetch;
 use super::follow::{Event, Follow, POLL_INTERVAL};
 use super::progress::{LineProgress, Progress, progress_line};
-use super::table::failing_table;
 use super::target::{Judgement, WaitTarget};
 use super::{OutputMode, StatusError, StatusMode, StatusQuery, Subject};
-use crate::client::retry::format_delay;
-use crate::commands::{Session, Summary};
+use crate::commands::Session;
 use crate::output::Output;
 
 /// What to wait for.
@@ -223,180 +221,32 @@ async fn failing_rows(session: &Session, request: &WaitRequest, out: &mut dyn Ou
     }
 }
 
-/// Prints how a wait ended: one line on stderr and, after a failure, the failing resources on
-/// stdout.
-pub fn report(request: &WaitRequest, outcome: &WaitOutcome, out: &mut dyn Output) {
-    let item = &request.subject.item;
-    let after = |elapsed: &Duration, retries: &u32| match retries {
-        0 => format_delay(*elapsed),
-        1 => format!("{}, 1 retry", format_delay(*elapsed)),
-        n => format!("{}, {n} retries", format_delay(*elapsed)),
-    };
-    match outcome {
-        WaitOutcome::Reached {
-            state,
-            elapsed,
-            retries,
-        } => out.err(&format!(
-            "emcoctl: {item} reached {state} ({})",
-            after(elapsed, retries)
-        )),
-        WaitOutcome::Failed {
-            state,
-            failing,
-            elapsed,
-            retries,
-        } => {
-            out.err(&format!(
-                "emcoctl: {item} is {state} ({}); {}",
-                after(elapsed, retries),
-                match failing.len() {
-                    0 => "no resource reports Failed".to_string(),
-                    1 => "1 resource failed:".to_string(),
-                    n => format!("{n} resources failed:"),
-                }
-            ));
-            if !failing.is_empty() {
-                out.out(failing_table(request.subject.kind, failing).trim_end());
-            }
-        }
-        WaitOutcome::TimedOut {
-            last_state,
-            elapsed,
-            ..
-        } => out.err(&format!(
-            "emcoctl: timed out after {} waiting for {item} to reach {} (last state: {})",
-            format_delay(*elapsed),
-            request.target,
-            last_state.as_deref().unwrap_or("unknown")
-        )),
-    }
-}
-
-/// What `apply --wait` waits for after `summary`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AfterApply {
-    /// No instantiate or terminate of a DIG or logical cloud was called.
-    Nothing,
-    /// The last such call failed (its anchor): there is nothing to wait for.
-    CallFailed(String),
-    /// Wait for the subject of the last such call to reach its target.
-    Wait(Subject, WaitTarget),
-}
-
-/// The wait for the last instantiate or terminate call of an apply.
-pub fn after_apply(summary: &Summary) -> AfterApply {
-    let last = summary.records.iter().rev().find_map(|record| {
-        let (subject, op) = Subject::of_lifecycle(&record.anchor)?;
-        Some((record, subject, WaitTarget::after(&op)?))
-    });
-    match last {
-        None => AfterApply::Nothing,
-        Some((record, _, _)) if !record.ok => AfterApply::CallFailed(record.anchor.clone()),
-        Some((_, subject, target)) => AfterApply::Wait(subject, target),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::CallRecord;
-    use crate::output::Captured;
-
-    fn record(anchor: &str, ok: bool) -> CallRecord {
-        CallRecord {
-            method: "POST".into(),
-            anchor: anchor.into(),
-            url: None,
-            status: Some(if ok { 202 } else { 409 }),
-            body: String::new(),
-            attempts: 1,
-            ok,
-            note: None,
-            error: None,
-        }
-    }
-
-    const DIG: &str = "projects/p/composite-apps/ca/v1/deployment-intent-groups/dig";
 
     #[test]
-    fn apply_waits_for_its_last_lifecycle_call() {
-        let mut s = Summary::default();
-        assert_eq!(after_apply(&s), AfterApply::Nothing);
-        s.records.push(record("projects", true));
-        s.records.push(record(&format!("{DIG}/approve"), true));
-        assert_eq!(after_apply(&s), AfterApply::Nothing);
-        s.records.push(record(&format!("{DIG}/instantiate"), true));
-        s.records.push(record(
-            "projects/p/logical-clouds/lc/cluster-references",
-            false,
-        ));
-        let AfterApply::Wait(subject, target) = after_apply(&s) else {
-            panic!("no wait");
-        };
-        assert_eq!(subject.item, DIG);
-        assert_eq!(target, WaitTarget::State("Instantiated"));
-        s.records
-            .push(record("projects/p/logical-clouds/lc/terminate", false));
-        assert_eq!(
-            after_apply(&s),
-            AfterApply::CallFailed("projects/p/logical-clouds/lc/terminate".into())
-        );
-    }
-
-    #[test]
-    fn outcomes_have_exit_codes_and_messages() {
-        let request = WaitRequest::new(
-            Subject::parse("projects/p/logical-clouds/lc").unwrap(),
-            WaitTarget::State("Instantiated"),
-            Duration::from_secs(1),
-        );
-        let mut out = Captured::default();
+    fn outcomes_have_exit_codes() {
+        let d = Duration::from_secs(1);
         let reached = WaitOutcome::Reached {
             state: "Instantiated".into(),
-            elapsed: Duration::from_millis(1500),
-            retries: 3,
-        };
-        assert_eq!(reached.exit_code(), 0);
-        report(&request, &reached, &mut out);
-        let timed_out = WaitOutcome::TimedOut {
-            last_state: Some("Instantiating".into()),
-            elapsed: Duration::from_secs(1),
+            elapsed: d,
             retries: 0,
         };
-        assert_eq!(timed_out.exit_code(), 2);
-        report(&request, &timed_out, &mut out);
         let failed = WaitOutcome::Failed {
             state: "InstantiateFailed".into(),
-            failing: vec![Row {
-                cluster: "p+c1".into(),
-                kind: "Namespace".into(),
-                name: "ns1".into(),
-                deployed: Some("Failed".into()),
-                ..Row::default()
-            }],
-            elapsed: Duration::from_secs(2),
+            failing: Vec::new(),
+            elapsed: d,
             retries: 0,
         };
-        assert_eq!(failed.exit_code(), 1);
-        report(&request, &failed, &mut out);
+        let timed_out = WaitOutcome::TimedOut {
+            last_state: None,
+            elapsed: d,
+            retries: 0,
+        };
         assert_eq!(
-            out.stderr,
-            "emcoctl: projects/p/logical-clouds/lc reached Instantiated (1.5s, 3 retries)\n\
-             emcoctl: timed out after 1s waiting for projects/p/logical-clouds/lc to reach Instantiated (last state: Instantiating)\n\
-             emcoctl: projects/p/logical-clouds/lc is InstantiateFailed (2s); 1 resource failed:\n"
-        );
-        let cells: Vec<Vec<&str>> = out
-            .stdout
-            .lines()
-            .map(|l| l.split_whitespace().collect())
-            .collect();
-        assert_eq!(
-            cells,
-            [
-                vec!["CLUSTER", "KIND", "NAME", "STATUS"],
-                vec!["p+c1", "Namespace", "ns1", "Failed"]
-            ]
+            [reached, failed, timed_out].map(|o| o.exit_code()),
+            [0, 1, 2]
         );
     }
 }

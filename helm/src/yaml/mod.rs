@@ -7,6 +7,7 @@ mod resolve;
 
 pub use emit::{key_less, marshal};
 pub use parse::{json_kind, parse, parse_map};
+pub use resolve::go_parse_int;
 
 /// Helm's `toYaml`: the marshalled text without its final newline; errors give "".
 pub fn to_yaml(v: &gotmpl::Value) -> String {
