@@ -31,8 +31,8 @@ pub mod template;
 pub use client::{Call, CallError, Client, ClientOptions, Reply, RetryPolicy, Verdict};
 pub use commands::{
     ApplyOptions, CallRecord, CommandError, FileInput, GetFormat, GetOptions, Session,
-    StatusFormat, StatusOptions, Summary, Target, run_apply, run_delete, run_get, run_status,
-    run_update, run_watch,
+    StatusFormat, StatusOptions, Summary, Target, run_apply, run_delete, run_delete_waiting,
+    run_get, run_status, run_update, run_watch,
 };
 pub use config::{Config, ConfigError, Endpoint, Service};
 pub use status::{

@@ -14,8 +14,8 @@ use emcoctl::status::{
 };
 use emcoctl::{
     ApplyOptions, ClientOptions, CommandError, Config, FileInput, GetFormat, GetOptions,
-    RetryPolicy, Session, StatusFormat, StatusOptions, Target, run_apply, run_delete, run_get,
-    run_status, run_update, run_watch,
+    RetryPolicy, Session, StatusFormat, StatusOptions, Target, run_apply, run_delete_waiting,
+    run_get, run_status, run_update, run_watch,
 };
 
 /// Exit code for a command line that names nothing to do.
@@ -51,7 +51,7 @@ enum Command {
     /// update(Put) the resources from input file
     Update(WriteArgs),
     /// Delete the resources from input file or url(without body) from command line
-    Delete(WriteArgs),
+    Delete(DeleteArgs),
     /// Get the resources from input file or url from command line
     Get(GetArgs),
     /// Show the status of a deployment intent group or logical cloud, or wait for a state
@@ -94,6 +94,17 @@ struct ApplyArgs {
     #[command(flatten)]
     write: WriteArgs,
     /// After the last instantiate or terminate call, wait until it is done (Instantiated or Terminated)
+    #[arg(long)]
+    wait: bool,
+    #[command(flatten)]
+    waiting: WaitArgs,
+}
+
+#[derive(Args)]
+struct DeleteArgs {
+    #[command(flatten)]
+    write: WriteArgs,
+    /// After each terminate, wait until it is done before deleting what follows
     #[arg(long)]
     wait: bool,
     #[command(flatten)]
@@ -233,7 +244,7 @@ async fn run(cli: Cli) -> u8 {
     let (name, input) = match &cli.command {
         Command::Apply(a) => ("apply", &a.write.input),
         Command::Update(a) => ("update", &a.input),
-        Command::Delete(a) => ("delete", &a.input),
+        Command::Delete(a) => ("delete", &a.write.input),
         Command::Get(a) => ("get", &a.input),
         Command::Status(a) => return status(&cli, a).await,
         Command::Watch(a) => return watch(&cli, a).await,
@@ -277,7 +288,10 @@ async fn run(cli: Cli) -> u8 {
             }
         }
         Command::Update(a) => run_update(&session, &a.options(target), &mut out).await,
-        Command::Delete(a) => run_delete(&session, &a.options(target), &mut out).await,
+        Command::Delete(a) => {
+            let settle = a.wait.then_some(a.waiting.timeout);
+            run_delete_waiting(&session, &a.write.options(target), settle, &mut out).await
+        }
         // Returned above.
         Command::Status(_) | Command::Watch(_) | Command::Chaos(_) => return EXIT_USAGE,
     };

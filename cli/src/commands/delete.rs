@@ -14,6 +14,17 @@ pub async fn run_delete(
     options: &ApplyOptions,
     out: &mut dyn Output,
 ) -> Result<Summary, CommandError> {
+    run_delete_waiting(session, options, None, out).await
+}
+
+/// Runs `emcoctl delete --wait`: after each terminate it issues, waits (up to `settle`) until
+/// the DIG or logical cloud finished terminating before deleting what comes next.
+pub async fn run_delete_waiting(
+    session: &Session,
+    options: &ApplyOptions,
+    settle: Option<std::time::Duration>,
+    out: &mut dyn Output,
+) -> Result<Summary, CommandError> {
     let mut runner =
         Runner::new(session, out, Op::Delete).stop_on_error(options.stop_on_error, options.wait);
     match &options.target {
@@ -31,9 +42,15 @@ pub async fn run_delete(
                     }
                     DeleteAction::Terminate(anchor) => {
                         let payload = Payload::Json(Vec::new());
-                        runner
+                        let flow = runner
                             .call(Method::POST, &anchor, payload, CheckFor::Post(None))
-                            .await?
+                            .await?;
+                        if let Some(timeout) = settle
+                            && flow == Flow::Continue
+                        {
+                            runner.settle_terminate(&anchor, timeout).await;
+                        }
+                        flow
                     }
                     DeleteAction::Delete(anchor) => {
                         runner

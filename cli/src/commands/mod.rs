@@ -19,7 +19,7 @@ use crate::resource::{Document, ResourceError, parse_documents};
 use crate::template::{self, TemplateError};
 
 pub use apply::run_apply;
-pub use delete::run_delete;
+pub use delete::{run_delete, run_delete_waiting};
 pub use get::run_get;
 pub use status::{StatusFormat, StatusOptions, run_status};
 pub use update::run_update;

@@ -94,6 +94,31 @@ impl<'a> Runner<'a> {
         self.summary
     }
 
+    /// After `delete -f` terminated a DIG or logical cloud, waits until it has finished
+    /// terminating, so the DELETEs that follow do not meet a resource still being torn down
+    /// (EMCO's own scripts poll between the two steps by hand).
+    pub(crate) async fn settle_terminate(&mut self, anchor: &str, timeout: Duration) {
+        let succeeded = self
+            .summary
+            .records
+            .last()
+            .is_some_and(|r| r.ok && r.anchor == anchor);
+        let Some((subject, op)) = crate::status::Subject::of_lifecycle(anchor) else {
+            return;
+        };
+        let Some(target) = crate::status::WaitTarget::after(&op) else {
+            return;
+        };
+        if !succeeded {
+            return;
+        }
+        let request = crate::status::WaitRequest::new(subject, target, timeout);
+        if let Err(err) = super::status::run_wait(self.session, &request, self.out).await {
+            self.out
+                .err(&format!("emcoctl: waiting for {anchor} to finish: {err}"));
+        }
+    }
+
     /// A failure that is not an API error: one line, counted, and (except for `get`) stop.
     pub(crate) fn not_sent(&mut self, method: &Method, anchor: &str, err: &dyn Display) -> Flow {
         let text = one_line(&err.to_string());
