@@ -88,7 +88,9 @@ pub fn extract(tgz: &[u8], limits: Limits) -> Result<Vec<Entry>, String> {
             }
             T::Regular | T::Continuous => {}
             T::Symlink | T::Link => {
-                return Err(format!("archive contains a link {raw:?}; links are not allowed"));
+                return Err(format!(
+                    "archive contains a link {raw:?}; links are not allowed"
+                ));
             }
             _ => {
                 return Err(format!(
@@ -171,7 +173,10 @@ pub(crate) mod tests {
 
     #[test]
     fn reads_regular_files_and_strips_bom() {
-        let t = tgz(&[("c/Chart.yaml", b"\xEF\xBB\xBFname: c"), ("c/./a//b.txt", b"x")]);
+        let t = tgz(&[
+            ("c/Chart.yaml", b"\xEF\xBB\xBFname: c"),
+            ("c/./a//b.txt", b"x"),
+        ]);
         let e = extract(&t, Limits::default()).unwrap_or_default();
         assert_eq!(e.len(), 2);
         assert_eq!(e[0].path, "c/Chart.yaml");

@@ -22,6 +22,11 @@ pub enum Json {
 /// Deeper than this, a value is taken to be cyclic (Go's encoder also gives up).
 const MAX_DEPTH: usize = 1000;
 
+/// A method no template can call (not a Go identifier): objects standing for Go
+/// structs answer it with their JSON fields, in order, as a list of
+/// `[name, value]` pairs (or with a plain value, for types with their own encoding).
+pub const JSON_METHOD: &str = "·json";
+
 /// The type name of a byte slice object (`.Files.GetBytes`), which Go encodes as base64.
 pub const BYTES_TYPE: &str = "[]uint8";
 
@@ -58,12 +63,28 @@ fn convert(v: &Value, depth: usize) -> Result<Json, String> {
             let bytes = crate::objects::bytes_of(v).unwrap_or_default();
             Json::String(base64::engine::general_purpose::STANDARD.encode(bytes))
         }
+        Value::Object(o) if o.has_method(JSON_METHOD) => match o.call_method(JSON_METHOD, &[])? {
+            Value::List(fields) => {
+                let mut out = Vec::with_capacity(fields.len());
+                for f in fields.iter() {
+                    if let Value::List(pair) = f
+                        && let [Value::String(k), v] = pair.as_slice()
+                    {
+                        out.push((k.to_string(), convert(v, depth + 1)?));
+                    }
+                }
+                Json::Object(out)
+            }
+            other => convert(&other, depth + 1)?,
+        },
         Value::Object(o) => match o.as_value() {
             Some(inner) => convert(&inner, depth + 1)?,
             None => Json::Object(Vec::new()),
         },
         Value::Func(_) => {
-            return Err("json: unsupported type: func(...interface {}) (interface {}, error)".into());
+            return Err(
+                "json: unsupported type: func(...interface {}) (interface {}, error)".into(),
+            );
         }
     })
 }

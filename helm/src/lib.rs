@@ -5,6 +5,28 @@
 //! profile archive and the DIG's override values in, documents split in Helm's install order
 //! out, with CRDs and hooks grouped as EMCO's AppContext stores them (emco-api.md 5.3).
 
+mod archive;
+mod chart;
+mod cli;
+mod deps;
+mod funcs;
+mod glob;
+mod group;
+mod json;
+mod metadata;
+mod objects;
+mod profile;
+mod release;
+mod render;
+mod semver;
+mod sort;
+mod strvals;
+mod values;
+mod yaml;
+
+pub use cli::{TemplateArgs, template};
+pub use funcs::UNSUPPORTED as UNSUPPORTED_FUNCTIONS;
+
 use std::collections::BTreeMap;
 
 /// One app to render.
@@ -53,10 +75,40 @@ pub enum RenderError {
     Template(String),
 }
 
-/// Renders one app. (The full Helm layer replaces this body.)
+/// Renders one app: the chart's directory `<app>/` from `chart_tgz`, the
+/// profile's values and config resources, then `overrides` as `--set key=value`
+/// (emco-api.md 5.3).
 pub fn render_app(req: &RenderRequest<'_>) -> Result<Rendered, RenderError> {
-    Err(RenderError::Chart(format!(
-        "chart rendering for {} is not available in this build",
-        req.app
-    )))
+    let profile = match req.profile_tgz {
+        Some(b) => profile::read(b).map_err(RenderError::Chart)?,
+        None => profile::Profile::default(),
+    };
+    let sets: Vec<String> = req
+        .overrides
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let vals = release::user_values(std::slice::from_ref(&profile.values), &sets)?;
+    let entries =
+        archive::extract(req.chart_tgz, archive::Limits::default()).map_err(RenderError::Chart)?;
+    let prefix = format!("{}/", req.app);
+    let mut files: Vec<(String, Vec<u8>)> = entries
+        .into_iter()
+        .filter_map(|e| {
+            e.path
+                .strip_prefix(&prefix)
+                .map(|rest| (rest.to_string(), e.data))
+        })
+        .collect();
+    if files.is_empty() {
+        return Err(RenderError::Chart(format!(
+            "the chart archive has no directory {:?}: it must hold the chart in a directory named after the app",
+            req.app
+        )));
+    }
+    cli::apply_config_resources(&mut files, req.app, &profile.resources)
+        .map_err(RenderError::Chart)?;
+    let chart = chart::load_files(files, 0).map_err(RenderError::Chart)?;
+    let rel = release::render_release(chart, &vals, req.release, req.namespace)?;
+    group::group(&rel)
 }

@@ -16,7 +16,7 @@ pub struct ConfigResource {
 }
 
 /// A read profile.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Profile {
     /// The values file's content (empty when the manifest names none).
     pub values: Map,
@@ -37,10 +37,10 @@ fn str_field(m: &Map, key: &str) -> String {
 
 /// Reads a profile archive.
 pub fn read(tgz: &[u8]) -> Result<Profile, String> {
-    let entries =
-        archive::extract(tgz, Limits::default()).map_err(|e| format!("profile: {e}"))?;
-    let manifest = find(&entries, "manifest.yaml")
-        .ok_or_else(|| "profile: manifest.yaml not found at the root of the profile archive".to_string())?;
+    let entries = archive::extract(tgz, Limits::default()).map_err(|e| format!("profile: {e}"))?;
+    let manifest = find(&entries, "manifest.yaml").ok_or_else(|| {
+        "profile: manifest.yaml not found at the root of the profile archive".to_string()
+    })?;
     let m = yaml::parse_map(&String::from_utf8_lossy(&manifest.data))
         .map_err(|e| format!("profile: manifest.yaml: {e}"))?;
     let ty = match m.get("type") {
@@ -52,7 +52,9 @@ pub fn read(tgz: &[u8]) -> Result<Profile, String> {
     let values_name = str_field(&ty, "values");
     if !values_name.is_empty() {
         let f = find(&entries, &values_name).ok_or_else(|| {
-            format!("profile: values file {values_name:?} named in manifest.yaml is not in the profile")
+            format!(
+                "profile: values file {values_name:?} named in manifest.yaml is not in the profile"
+            )
         })?;
         profile.values = yaml::parse_map(&String::from_utf8_lossy(&f.data))
             .map_err(|e| format!("profile: failed to parse {values_name}: {e}"))?;
@@ -71,7 +73,8 @@ pub fn read(tgz: &[u8]) -> Result<Profile, String> {
             let f = find(&entries, &from).ok_or_else(|| {
                 format!("profile: configresource file {from:?} is not in the profile")
             })?;
-            let chart_path = archive::clean_path(&to).map_err(|e| format!("profile: chartpath: {e}"))?;
+            let chart_path =
+                archive::clean_path(&to).map_err(|e| format!("profile: chartpath: {e}"))?;
             profile.resources.push(ConfigResource {
                 chart_path,
                 data: f.data.clone(),
@@ -106,7 +109,10 @@ mod tests {
         let missing = read(&tgz(&[("manifest.yaml", b"type: {values: nope.yaml}")]));
         assert!(missing.is_err_and(|e| e.contains("nope.yaml")));
         let escape = read(&tgz(&[
-            ("manifest.yaml", b"type: {configresource: [{filepath: a, chartpath: ../x}]}"),
+            (
+                "manifest.yaml",
+                b"type: {configresource: [{filepath: a, chartpath: ../x}]}",
+            ),
             ("a", b"1"),
         ]));
         assert!(escape.is_err_and(|e| e.contains("parent")));

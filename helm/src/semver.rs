@@ -28,10 +28,7 @@ static CONSTRAINT: LazyLock<Regex> =
 static FIND_CONSTRAINT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"({OPS})?\s*({CV})")).expect("static regex"));
 static VALID_SEGMENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"^(\s*({OPS})?\s*({CV})\s*,?)+$"
-    ))
-    .expect("static regex")
+    Regex::new(&format!(r"^(\s*({OPS})?\s*({CV})\s*,?)+$")).expect("static regex")
 });
 static RANGE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"\s*({CV})\s+-\s+({CV})\s*")).expect("static regex"));
@@ -158,16 +155,6 @@ impl Constraints {
         let rewritten = RANGE.replace_all(text, ">= $1, <= $11").to_string();
         let mut groups = Vec::new();
         for seg in rewritten.split("||") {
-            if seg.trim().is_empty() {
-                groups.push(vec![Constraint {
-                    op: String::new(),
-                    con: Version::parse("0.0.0")?,
-                    dirty: true,
-                    minor_dirty: false,
-                    patch_dirty: false,
-                }]);
-                continue;
-            }
             if !VALID_SEGMENT.is_match(seg) {
                 return Err(format!("improper constraint: {seg}"));
             }
@@ -218,7 +205,8 @@ impl Constraint {
                 if !self.dirty {
                     return v.compare(c) != Ordering::Greater;
                 }
-                !(v.major > c.major || (v.major == c.major && v.minor > c.minor && !self.minor_dirty))
+                !(v.major > c.major
+                    || (v.major == c.major && v.minor > c.minor && !self.minor_dirty))
             }
             "~" | "~>" => self.tilde(v),
             "^" => self.caret(v),

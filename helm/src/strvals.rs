@@ -310,10 +310,15 @@ mod tests {
     fn nesting_lists_and_types() {
         assert_eq!(
             p("a.b=1,c=true,d=null,e=1.5,f=007,g=-3,h="),
-            Ok(json!({"a": {"b": 1}, "c": true, "d": null, "e": "1.5", "f": "007", "g": -3, "h": ""}))
+            Ok(
+                json!({"a": {"b": 1}, "c": true, "d": null, "e": "1.5", "f": "007", "g": -3, "h": ""})
+            )
         );
         assert_eq!(p("a[1]=x"), Ok(json!({"a": [null, "x"]})));
-        assert_eq!(p("a[0].b=x,a[0].c=y"), Ok(json!({"a": [{"b": "x", "c": "y"}]})));
+        assert_eq!(
+            p("a[0].b=x,a[0].c=y"),
+            Ok(json!({"a": [{"b": "x", "c": "y"}]}))
+        );
         assert_eq!(p("a[0][1]=z"), Ok(json!({"a": [[null, "z"]]})));
         assert_eq!(p("a={x,1,false}"), Ok(json!({"a": ["x", 1, false]})));
         assert_eq!(p("a=b\\,c,d\\.e=f"), Ok(json!({"a": "b,c", "d.e": "f"})));
@@ -323,9 +328,18 @@ mod tests {
     #[test]
     fn errors_like_helm() {
         assert_eq!(p("a"), Err("key \"a\" has no value".into()));
-        assert_eq!(p("a,b=1"), Err("key \"a\" has no value (cannot end with ,)".into()));
-        assert_eq!(p("a[-1]=x").err().as_deref(), Some("error parsing index: negative -1 index not allowed"));
-        assert_eq!(p("a={x,y").err().as_deref(), Some("list must terminate with '}'"));
+        assert_eq!(
+            p("a,b=1"),
+            Err("key \"a\" has no value (cannot end with ,)".into())
+        );
+        assert_eq!(
+            p("a[-1]=x").err().as_deref(),
+            Some("error parsing index: negative -1 index not allowed")
+        );
+        assert_eq!(
+            p("a={x,y").err().as_deref(),
+            Some("list must terminate with '}'")
+        );
         assert!(p("a[70000]=x").is_err_and(|e| e.contains("maximum supported index")));
         assert_eq!(p(""), Ok(json!({})));
     }
@@ -335,7 +349,10 @@ mod tests {
         let m = Map::new();
         assert!(parse_into("a.b=1", &m).is_ok());
         assert!(parse_into("a.c=2", &m).is_ok());
-        assert_eq!(Value::Map(m.clone()).to_json(), json!({"a": {"b": 1, "c": 2}}));
+        assert_eq!(
+            Value::Map(m.clone()).to_json(),
+            json!({"a": {"b": 1, "c": 2}})
+        );
         assert!(parse_into("a.b.c=1", &m).is_err_and(|e| e.contains("interface conversion")));
     }
 }

@@ -196,7 +196,7 @@ mod tests {
                 f("Chart.yaml", "name: top\nversion: 1.0.0\n"),
                 f(
                     "values.yaml",
-                    "a: 1\nkeep: {x: 1, y: 2}\ndrop: 5\nsub: {fromParent: p}\nglobal: {g: top, nested: {a: 1}}\n",
+                    "a: 1\nkeep: {x: 1, w: 2}\ndrop: 5\nsub: {fromParent: p}\nglobal: {g: top, nested: {a: 1}}\n",
                 ),
                 f("charts/sub/Chart.yaml", "name: sub\nversion: 1.0.0\n"),
                 f(
@@ -211,7 +211,7 @@ mod tests {
 
     #[test]
     fn user_values_win_and_null_deletes() {
-        let user = Value::from(json!({"a": 2, "drop": null, "keep": {"y": null, "z": 3}}));
+        let user = Value::from(json!({"a": 2, "drop": null, "keep": {"w": null, "z": 3}}));
         let Value::Map(user) = user else { panic!() };
         let out = coalesce_values(&chart(), &user).unwrap_or_default();
         let j = Value::Map(out).to_json();
@@ -233,8 +233,12 @@ mod tests {
 
     #[test]
     fn merge_maps_is_deep_for_maps_only() {
-        let Value::Map(a) = Value::from(json!({"m": {"x": 1, "l": [1]}, "s": 1})) else { panic!() };
-        let Value::Map(b) = Value::from(json!({"m": {"y": 2, "l": [2]}, "s": {"n": 1}})) else { panic!() };
+        let Value::Map(a) = Value::from(json!({"m": {"x": 1, "l": [1]}, "s": 1})) else {
+            panic!()
+        };
+        let Value::Map(b) = Value::from(json!({"m": {"y": 2, "l": [2]}, "s": {"n": 1}})) else {
+            panic!()
+        };
         let out = Value::Map(merge_maps(&a, &b)).to_json();
         assert_eq!(out, json!({"m": {"x": 1, "y": 2, "l": [2]}, "s": {"n": 1}}));
     }

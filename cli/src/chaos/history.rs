@@ -82,6 +82,8 @@ pub struct CallLog {
     pub retries: Vec<Retry>,
     pub note: Option<String>,
     pub error: Option<String>,
+    /// The first line of the answer of a failed call.
+    pub answer: Option<String>,
 }
 
 impl CallLog {

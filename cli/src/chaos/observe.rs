@@ -127,15 +127,29 @@ pub fn status_view(doc: &Value) -> StatusView {
 }
 
 /// How many items of the collection `anchor` carry `name` (`metadata.name`, `clusterLabel`).
-pub async fn count_named(session: &Session, anchor: &str, name: &str) -> Result<usize, String> {
-    let doc = get_json(session, anchor, Duration::from_secs(60)).await?;
-    let items = doc
-        .as_array()
-        .ok_or_else(|| format!("GET {anchor}: not a list"))?;
-    Ok(items
-        .iter()
-        .filter(|i| i["metadata"]["name"] == name || i["clusterLabel"] == name || i["name"] == name)
-        .count())
+/// A collection that does not answer a list (EMCO's intents answer `{"intent": [...]}`) is
+/// counted through its `item` instead: 1 if it exists, else 0.
+pub async fn count_named(
+    session: &Session,
+    anchor: &str,
+    name: &str,
+    item: &str,
+) -> Result<usize, String> {
+    let limit = Duration::from_secs(60);
+    let doc = get_json(session, anchor, limit).await?;
+    if let Some(items) = doc.as_array() {
+        return Ok(items
+            .iter()
+            .filter(|i| {
+                i["metadata"]["name"] == name || i["clusterLabel"] == name || i["name"] == name
+            })
+            .count());
+    }
+    match get_json(session, item, limit).await {
+        Ok(_) => Ok(1),
+        Err(e) if e.contains("HTTP 404") => Ok(0),
+        Err(e) => Err(e),
+    }
 }
 
 /// The list endpoints read on every cluster, with the kind of their items.

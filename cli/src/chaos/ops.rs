@@ -134,6 +134,8 @@ impl Recorder {
                     retries,
                     note: r.note.clone(),
                     error: r.error.clone(),
+                    answer: (!r.ok && !r.body.trim().is_empty())
+                        .then(|| r.body.trim().lines().next().unwrap_or_default().to_string()),
                 }
             })
             .collect()
@@ -298,6 +300,7 @@ fn read_calls(out: &Recorder, reads: &[u64], anchor: &str) -> Vec<CallLog> {
         retries,
         note: None,
         error: None,
+        answer: None,
     };
     let (mut calls, mut pending, mut next) = (Vec::new(), Vec::new(), 0);
     for &at in reads {

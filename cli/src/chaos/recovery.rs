@@ -98,6 +98,7 @@ mod tests {
                 .collect(),
             note: None,
             error: None,
+            answer: None,
         }
     }
 

@@ -29,9 +29,9 @@ fn verdict(r: &ScenarioResult) -> String {
                 .filter(|v| !v.ok())
                 .map(|v| format!("invariant {} ({})", v.id, v.name))
                 .collect();
-            match (&r.error, failed.is_empty()) {
-                (Some(e), true) => format!("FAIL: {}", first_line(e)),
-                _ => format!("FAIL: {}", failed.join(", ")),
+            match &r.error {
+                Some(e) => format!("FAIL: {}", first_line(e)),
+                None => format!("FAIL: {}", failed.join(", ")),
             }
         }
     }

@@ -194,7 +194,12 @@ impl Run {
     }
 
     /// Runs `spec` now, or in the background under `name`.
-    async fn op(&mut self, text: &str, spec: OpSpec, background: Option<&str>) -> Option<Outcome> {
+    async fn op(
+        &mut self,
+        text: &str,
+        spec: OpSpec,
+        background: Option<&str>,
+    ) -> Option<(Outcome, usize)> {
         match background {
             Some(name) => {
                 let ops = self.ops.clone();
@@ -203,7 +208,7 @@ impl Run {
                 self.background.insert(name.to_string(), task);
                 None
             }
-            None => Some(self.ops.run(text, spec).await.0),
+            None => Some(self.ops.run(text, spec).await),
         }
     }
 
@@ -241,7 +246,7 @@ impl Run {
                     .background
                     .remove(name)
                     .ok_or_else(|| format!("{name:?} was already joined"))?;
-                Some(task.await.map_err(|e| format!("{name}: {e}"))?.0)
+                Some(task.await.map_err(|e| format!("{name}: {e}"))?)
             }
             _ => {
                 self.fault(step).await.map_err(|e| e.to_string())?;
@@ -249,9 +254,35 @@ impl Run {
             }
         };
         match outcome {
-            Some(Outcome::Ok) | None => Ok(()),
-            Some(other) => Err(format!("the operation ended {other:?}; see the timeline")),
+            Some((Outcome::Ok, _)) | None => Ok(()),
+            Some((other, id)) => Err(self.describe(other, id)),
         }
+    }
+
+    /// Why an operation did not end `ok`: its error, or its first failed call.
+    fn describe(&self, outcome: Outcome, id: usize) -> String {
+        let t = self.history.lock();
+        let Some(op) = t.ops.get(id) else {
+            return format!("the operation ended {outcome:?}");
+        };
+        let why = op.error.clone().or_else(|| {
+            op.calls.iter().find(|c| !c.ok).map(|c| {
+                let answer = match (c.status, &c.error) {
+                    (Some(code), _) => match &c.answer {
+                        Some(text) => format!("HTTP {code}: {text}"),
+                        None => format!("HTTP {code}"),
+                    },
+                    (None, Some(e)) => e.clone(),
+                    (None, None) => "no answer".to_string(),
+                };
+                let note = c.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+                format!("{} {}: {answer}{note}", c.method, c.anchor)
+            })
+        });
+        format!(
+            "the operation ended {outcome:?}: {}",
+            why.unwrap_or_else(|| "see the timeline".to_string())
+        )
     }
 
     async fn fault(&mut self, step: &Step) -> Result<(), FaultError> {
@@ -377,7 +408,9 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> ScenarioRes
         )),
     };
     let checker = Checker::new(&run);
-    let settled: Settled = checker.settle(deadline, &run).await;
+    // After a failed step there is nothing to wait for: observe once.
+    let until = if stopped.is_some() { tokio::time::Instant::now() } else { deadline };
+    let settled: Settled = checker.settle(until, &run).await;
     if let Some(w) = watcher {
         w.abort();
     }

@@ -50,7 +50,12 @@ pub fn to_float64(v: &Value) -> f64 {
         Value::Int(i) => *i as f64,
         Value::Float(f) => *f,
         Value::Bool(b) => f64::from(u8::from(*b)),
-        Value::String(s) => s.trim().parse::<f64>().ok().filter(|_| go_float_text(s)).unwrap_or(0.0),
+        Value::String(s) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|_| go_float_text(s))
+            .unwrap_or(0.0),
         _ => 0.0,
     }
 }
@@ -116,16 +121,24 @@ pub fn strslice(v: &Value) -> Vec<String> {
 }
 
 pub(super) fn register(r: &mut Reg<'_>) {
-    r.f("toString", &[A], None, |a| Ok(Value::from(strval(&arg(a, 0)))));
+    r.f("toString", &[A], None, |a| {
+        Ok(Value::from(strval(&arg(a, 0))))
+    });
     r.f("toStrings", &[A], None, |a| {
-        Ok(Value::list(strslice(&arg(a, 0)).into_iter().map(Value::from)))
+        Ok(Value::list(
+            strslice(&arg(a, 0)).into_iter().map(Value::from),
+        ))
     });
     r.f("atoi", &[S], None, |a| {
         Ok(Value::Int(sarg(a, 0).parse::<i64>().unwrap_or(0)))
     });
     r.f("int", &[A], None, |a| Ok(Value::Int(to_int64(&arg(a, 0)))));
-    r.f("int64", &[A], None, |a| Ok(Value::Int(to_int64(&arg(a, 0)))));
-    r.f("float64", &[A], None, |a| Ok(Value::Float(to_float64(&arg(a, 0)))));
+    r.f("int64", &[A], None, |a| {
+        Ok(Value::Int(to_int64(&arg(a, 0))))
+    });
+    r.f("float64", &[A], None, |a| {
+        Ok(Value::Float(to_float64(&arg(a, 0))))
+    });
     r.f("toDecimal", &[A], None, |a| {
         let s = strval(&arg(a, 0));
         Ok(Value::Int(i64::from_str_radix(&s, 8).unwrap_or(0)))
@@ -138,12 +151,18 @@ pub(super) fn register(r: &mut Reg<'_>) {
             given
         })
     });
-    r.f("empty", &[A], None, |a| Ok(Value::Bool(is_empty(&arg(a, 0)))));
+    r.f("empty", &[A], None, |a| {
+        Ok(Value::Bool(is_empty(&arg(a, 0))))
+    });
     r.f("coalesce", &[], Some(A), |a| {
         Ok(a.iter().find(|v| !is_empty(v)).cloned().unwrap_or_default())
     });
-    r.f("all", &[], Some(A), |a| Ok(Value::Bool(a.iter().all(|v| !is_empty(v)))));
-    r.f("any", &[], Some(A), |a| Ok(Value::Bool(a.iter().any(|v| !is_empty(v)))));
+    r.f("all", &[], Some(A), |a| {
+        Ok(Value::Bool(a.iter().all(|v| !is_empty(v))))
+    });
+    r.f("any", &[], Some(A), |a| {
+        Ok(Value::Bool(a.iter().any(|v| !is_empty(v))))
+    });
     r.f("ternary", &[A, A, B], None, |a| {
         Ok(if matches!(a.get(2), Some(Value::Bool(true))) {
             arg(a, 0)
@@ -151,9 +170,15 @@ pub(super) fn register(r: &mut Reg<'_>) {
             arg(a, 1)
         })
     });
-    r.f("deepCopy", &[A], None, |a| Ok(crate::values::deep_copy(&arg(a, 0))));
-    r.f("mustDeepCopy", &[A], None, |a| Ok(crate::values::deep_copy(&arg(a, 0))));
-    r.f("typeOf", &[A], None, |a| Ok(Value::from(arg(a, 0).type_name())));
+    r.f("deepCopy", &[A], None, |a| {
+        Ok(crate::values::deep_copy(&arg(a, 0)))
+    });
+    r.f("mustDeepCopy", &[A], None, |a| {
+        Ok(crate::values::deep_copy(&arg(a, 0)))
+    });
+    r.f("typeOf", &[A], None, |a| {
+        Ok(Value::from(arg(a, 0).type_name()))
+    });
     r.f("typeIs", &[S, A], None, |a| {
         Ok(Value::Bool(sarg(a, 0) == arg(a, 1).type_name()))
     });
@@ -162,11 +187,15 @@ pub(super) fn register(r: &mut Reg<'_>) {
         let want = sarg(a, 0);
         Ok(Value::Bool(want == t || want == format!("*{t}")))
     });
-    r.f("kindOf", &[A], None, |a| Ok(Value::from(kind_of(&arg(a, 0)))));
+    r.f("kindOf", &[A], None, |a| {
+        Ok(Value::from(kind_of(&arg(a, 0))))
+    });
     r.f("kindIs", &[S, A], None, |a| {
         Ok(Value::Bool(sarg(a, 0) == kind_of(&arg(a, 1))))
     });
-    r.f("deepEqual", &[A, A], None, |a| Ok(Value::Bool(arg(a, 0) == arg(a, 1))));
+    r.f("deepEqual", &[A, A], None, |a| {
+        Ok(Value::Bool(arg(a, 0) == arg(a, 1)))
+    });
 }
 
 #[cfg(test)]

@@ -27,6 +27,9 @@ fn merge_into(dst: &Map, src: &Map, overwrite: bool, depth: usize) {
             && !is_empty(d)
         {
             if matches!(sv, Value::List(_)) {
+                if overwrite {
+                    dst.insert(k, sv);
+                }
                 continue;
             }
             if matches!((&sv, d), (Value::Map(_), Value::Map(_))) {
@@ -176,13 +179,23 @@ mod tests {
     #[test]
     fn mergo_rules() {
         let dst = m(json!({"a": 1, "z": 0, "n": {"x": 1}, "l": [1]}));
-        merge_into(&dst, &m(json!({"a": 2, "z": 5, "n": {"x": 2, "y": 3}, "l": [2], "new": "v"})), false, 0);
+        merge_into(
+            &dst,
+            &m(json!({"a": 2, "z": 5, "n": {"x": 2, "y": 3}, "l": [2], "new": "v"})),
+            false,
+            0,
+        );
         assert_eq!(
             Value::Map(dst).to_json(),
             json!({"a": 1, "z": 5, "n": {"x": 1, "y": 3}, "l": [1], "new": "v"})
         );
         let dst = m(json!({"a": 1, "n": {"x": 1}, "l": [1]}));
-        merge_into(&dst, &m(json!({"a": 2, "n": {"y": 3}, "l": [2], "k": null})), true, 0);
+        merge_into(
+            &dst,
+            &m(json!({"a": 2, "n": {"y": 3}, "l": [2], "k": null})),
+            true,
+            0,
+        );
         assert_eq!(
             Value::Map(dst).to_json(),
             json!({"a": 2, "n": {"x": 1, "y": 3}, "l": [2], "k": null})

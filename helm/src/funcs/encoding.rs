@@ -2,6 +2,7 @@
 //! (`toYaml`, `fromYaml`, `toJson`, `fromJson` and their variants).
 
 use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
 use gotmpl::ArgKind::{Any as A, Int as I, String as S};
 use gotmpl::{Map, Value};
 use sha1::Digest as _;
@@ -71,16 +72,19 @@ fn from_json_array(text: &str) -> Result<Value, String> {
 }
 
 pub(super) fn register(r: &mut Reg<'_>) {
-    let b64 = base64::engine::general_purpose::STANDARD;
-    r.f("b64enc", &[S], None, move |a| Ok(Value::from(b64.encode(sarg(a, 0)))));
-    r.f("b64dec", &[S], None, move |a| {
-        Ok(Value::from(match b64.decode(sarg(a, 0)) {
+    r.f("b64enc", &[S], None, |a| {
+        Ok(Value::from(B64.encode(sarg(a, 0))))
+    });
+    r.f("b64dec", &[S], None, |a| {
+        Ok(Value::from(match B64.decode(sarg(a, 0)) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) => format!("illegal base64 data: {e}"),
         }))
     });
     r.f("b32enc", &[S], None, |a| {
-        Ok(Value::from(data_encoding::BASE32.encode(sarg(a, 0).as_bytes())))
+        Ok(Value::from(
+            data_encoding::BASE32.encode(sarg(a, 0).as_bytes()),
+        ))
     });
     r.f("b32dec", &[S], None, |a| {
         Ok(Value::from(
@@ -106,29 +110,41 @@ pub(super) fn register(r: &mut Reg<'_>) {
         use rand::RngCore as _;
         let mut buf = vec![0u8; usize::try_from(iarg(a, 0)).unwrap_or(0).min(1 << 20)];
         rand::rng().fill_bytes(&mut buf);
-        Ok(Value::from(b64.encode(buf)))
+        Ok(Value::from(B64.encode(buf)))
     });
-    r.f("toYaml", &[A], None, |a| Ok(Value::from(yaml::to_yaml(&arg(a, 0)))));
+    r.f("toYaml", &[A], None, |a| {
+        Ok(Value::from(yaml::to_yaml(&arg(a, 0))))
+    });
     r.f("mustToYaml", &[A], None, |a| {
         let s = yaml::marshal(&arg(a, 0))?;
         Ok(Value::from(s.strip_suffix('\n').unwrap_or(&s)))
     });
     r.f("fromYaml", &[S], None, |a| Ok(from_yaml(&sarg(a, 0))));
-    r.f("fromYamlArray", &[S], None, |a| Ok(from_yaml_array(&sarg(a, 0))));
+    r.f("fromYamlArray", &[S], None, |a| {
+        Ok(from_yaml_array(&sarg(a, 0)))
+    });
     r.f("toJson", &[A], None, |a| {
         Ok(Value::from(json::marshal(&arg(a, 0)).unwrap_or_default()))
     });
-    r.f("mustToJson", &[A], None, |a| json::marshal(&arg(a, 0)).map(Value::from));
+    r.f("mustToJson", &[A], None, |a| {
+        json::marshal(&arg(a, 0)).map(Value::from)
+    });
     r.f("toPrettyJson", &[A], None, |a| {
-        Ok(Value::from(json::marshal_indent(&arg(a, 0)).unwrap_or_default()))
+        Ok(Value::from(
+            json::marshal_indent(&arg(a, 0)).unwrap_or_default(),
+        ))
     });
     r.f("mustToPrettyJson", &[A], None, |a| {
         json::marshal_indent(&arg(a, 0)).map(Value::from)
     });
     r.f("toRawJson", &[A], None, |a| {
-        Ok(Value::from(json::marshal_raw(&arg(a, 0)).unwrap_or_default()))
+        Ok(Value::from(
+            json::marshal_raw(&arg(a, 0)).unwrap_or_default(),
+        ))
     });
-    r.f("mustToRawJson", &[A], None, |a| json::marshal_raw(&arg(a, 0)).map(Value::from));
+    r.f("mustToRawJson", &[A], None, |a| {
+        json::marshal_raw(&arg(a, 0)).map(Value::from)
+    });
     r.f("fromJson", &[S], None, |a| {
         Ok(from_json(&sarg(a, 0)).unwrap_or_else(error_map))
     });
@@ -136,7 +152,9 @@ pub(super) fn register(r: &mut Reg<'_>) {
     r.f("fromJsonArray", &[S], None, |a| {
         Ok(from_json_array(&sarg(a, 0)).unwrap_or_else(|e| Value::list([Value::from(e)])))
     });
-    r.f("mustFromJsonArray", &[S], None, |a| from_json_array(&sarg(a, 0)));
+    r.f("mustFromJsonArray", &[S], None, |a| {
+        from_json_array(&sarg(a, 0))
+    });
 }
 
 #[cfg(test)]

@@ -65,7 +65,9 @@ pub(super) fn register(r: &mut Reg<'_>) {
     }
     for name in ["last", "mustLast"] {
         r.f(name, &[A], None, |a| {
-            Ok(with_items(&arg(a, 0), "find last")?.pop().unwrap_or_default())
+            Ok(with_items(&arg(a, 0), "find last")?
+                .pop()
+                .unwrap_or_default())
         });
     }
     for name in ["rest", "mustRest"] {
@@ -81,7 +83,11 @@ pub(super) fn register(r: &mut Reg<'_>) {
     for name in ["initial", "mustInitial"] {
         r.f(name, &[A], None, |a| {
             let mut l = with_items(&arg(a, 0), "find initial")?;
-            Ok(if l.pop().is_none() { Value::Nil } else { list(l) })
+            Ok(if l.pop().is_none() {
+                Value::Nil
+            } else {
+                list(l)
+            })
         });
     }
     for name in ["reverse", "mustReverse"] {
@@ -127,9 +133,8 @@ pub(super) fn register(r: &mut Reg<'_>) {
     }
     for name in ["slice", "mustSlice"] {
         r.f(name, &[A], Some(A), |a| {
-            let l = items(&arg(a, 0)).map_err(|k| {
-                format!("list should be type of slice or array but {k}")
-            })?;
+            let l = items(&arg(a, 0))
+                .map_err(|k| format!("list should be type of slice or array but {k}"))?;
             if l.is_empty() {
                 return Ok(Value::Nil);
             }
@@ -160,9 +165,7 @@ pub(super) fn register(r: &mut Reg<'_>) {
                 return Err("runtime error: integer divide by zero".into());
             }
             Ok(list(
-                l.chunks(size as usize)
-                    .map(|c| list(c.to_vec()))
-                    .collect(),
+                l.chunks(size as usize).map(|c| list(c.to_vec())).collect(),
             ))
         });
     }

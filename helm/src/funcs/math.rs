@@ -74,7 +74,11 @@ fn round(v: f64, places: i64, round_on: f64) -> f64 {
     r / pow
 }
 
-fn int_op(name: &'static str, a: &[Value], f: fn(i64, i64) -> Option<i64>) -> Result<Value, String> {
+fn int_op(
+    name: &'static str,
+    a: &[Value],
+    f: fn(i64, i64) -> Option<i64>,
+) -> Result<Value, String> {
     let (x, y) = (to_int64(&arg(a, 0)), to_int64(&arg(a, 1)));
     f(x, y)
         .map(Value::Int)
@@ -82,15 +86,27 @@ fn int_op(name: &'static str, a: &[Value], f: fn(i64, i64) -> Option<i64>) -> Re
 }
 
 pub(super) fn register(r: &mut Reg<'_>) {
-    r.f("add1", &[A], None, |a| Ok(Value::Int(to_int64(&arg(a, 0)).wrapping_add(1))));
-    r.f("add", &[], Some(A), |a| {
-        Ok(Value::Int(a.iter().map(to_int64).fold(0, i64::wrapping_add)))
+    r.f("add1", &[A], None, |a| {
+        Ok(Value::Int(to_int64(&arg(a, 0)).wrapping_add(1)))
     });
-    r.f("sub", &[A, A], None, |a| int_op("sub", a, |x, y| Some(x.wrapping_sub(y))));
-    r.f("div", &[A, A], None, |a| int_op("div", a, |x, y| x.checked_div(y)));
-    r.f("mod", &[A, A], None, |a| int_op("mod", a, |x, y| x.checked_rem(y)));
+    r.f("add", &[], Some(A), |a| {
+        Ok(Value::Int(
+            a.iter().map(to_int64).fold(0, i64::wrapping_add),
+        ))
+    });
+    r.f("sub", &[A, A], None, |a| {
+        int_op("sub", a, |x, y| Some(x.wrapping_sub(y)))
+    });
+    r.f("div", &[A, A], None, |a| {
+        int_op("div", a, |x, y| x.checked_div(y))
+    });
+    r.f("mod", &[A, A], None, |a| {
+        int_op("mod", a, |x, y| x.checked_rem(y))
+    });
     r.f("mul", &[A], Some(A), |a| {
-        Ok(Value::Int(a.iter().map(to_int64).fold(1, i64::wrapping_mul)))
+        Ok(Value::Int(
+            a.iter().map(to_int64).fold(1, i64::wrapping_mul),
+        ))
     });
     for name in ["max", "biggest"] {
         r.f(name, &[A], Some(A), |a| {
@@ -101,22 +117,36 @@ pub(super) fn register(r: &mut Reg<'_>) {
         Ok(Value::Int(a.iter().map(to_int64).min().unwrap_or(0)))
     });
     r.f("maxf", &[A], Some(A), |a| {
-        Ok(Value::Float(a.iter().map(to_float64).fold(f64::NEG_INFINITY, f64::max)))
+        Ok(Value::Float(
+            a.iter().map(to_float64).fold(f64::NEG_INFINITY, f64::max),
+        ))
     });
     r.f("minf", &[A], Some(A), |a| {
-        Ok(Value::Float(a.iter().map(to_float64).fold(f64::INFINITY, f64::min)))
+        Ok(Value::Float(
+            a.iter().map(to_float64).fold(f64::INFINITY, f64::min),
+        ))
     });
-    r.f("ceil", &[A], None, |a| Ok(Value::Float(to_float64(&arg(a, 0)).ceil())));
-    r.f("floor", &[A], None, |a| Ok(Value::Float(to_float64(&arg(a, 0)).floor())));
+    r.f("ceil", &[A], None, |a| {
+        Ok(Value::Float(to_float64(&arg(a, 0)).ceil()))
+    });
+    r.f("floor", &[A], None, |a| {
+        Ok(Value::Float(to_float64(&arg(a, 0)).floor()))
+    });
     r.f("round", &[A, I], Some(F), |a| {
         let on = a.get(2).map(to_float64).unwrap_or(0.5);
         Ok(Value::Float(round(to_float64(&arg(a, 0)), iarg(a, 1), on)))
     });
-    r.f("add1f", &[A], None, |a| Ok(Value::Float(to_float64(&arg(a, 0)) + 1.0)));
-    r.f("addf", &[], Some(A), |a| Ok(Value::Float(a.iter().map(to_float64).sum())));
+    r.f("add1f", &[A], None, |a| {
+        Ok(Value::Float(to_float64(&arg(a, 0)) + 1.0))
+    });
+    r.f("addf", &[], Some(A), |a| {
+        Ok(Value::Float(a.iter().map(to_float64).sum()))
+    });
     r.f("subf", &[A], Some(A), |a| {
         let first = to_float64(&arg(a, 0));
-        Ok(Value::Float(a.iter().skip(1).map(to_float64).fold(first, |x, y| x - y)))
+        Ok(Value::Float(
+            a.iter().skip(1).map(to_float64).fold(first, |x, y| x - y),
+        ))
     });
     r.f("mulf", &[A], Some(A), |a| {
         Ok(Value::Float(a.iter().map(to_float64).product()))

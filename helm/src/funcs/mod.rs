@@ -9,9 +9,12 @@ mod encoding;
 mod helm;
 mod lists;
 mod math;
+mod paths;
 mod regexp;
 mod strings;
 mod text;
+mod timefmt;
+mod versions;
 
 use gotmpl::{ArgKind, Func, FuncMap, Map, Value};
 
@@ -78,11 +81,13 @@ pub(crate) fn iarg(args: &[Value], i: usize) -> i64 {
     args.get(i).map(to_int64).unwrap_or(0)
 }
 
-/// A `map[string]interface{}` parameter: nil is an empty (nil) map, as Go allows.
+/// A `map[string]interface{}` parameter (a missing value is not one, as in Go).
 pub(crate) fn map_arg(v: &Value) -> Result<Map, String> {
     match v {
         Value::Map(m) => Ok(m.clone()),
-        Value::Nil => Ok(Map::new()),
+        Value::Nil => {
+            Err("wrong type for value; expected map[string]interface {}; got interface {}".into())
+        }
         other => Err(format!(
             "wrong type for value; expected map[string]interface {{}}; got {}",
             other.type_name()
@@ -99,11 +104,13 @@ pub fn func_map() -> FuncMap {
         text::register(&mut r);
         conv::register(&mut r);
         math::register(&mut r);
+        paths::register(&mut r);
         lists::register(&mut r);
         dicts::register(&mut r);
         encoding::register(&mut r);
         regexp::register(&mut r);
         dates::register(&mut r);
+        versions::register(&mut r);
     }
     helm::register(&mut m);
     for name in UNSUPPORTED {

@@ -69,7 +69,11 @@ pub(super) fn register(r: &mut Reg<'_>) {
     });
     for name in ["regexFindAll", "mustRegexFindAll"] {
         r.f(name, &[S, S, I], None, |a| {
-            Ok(Value::list(find_all(&compile(&sarg(a, 0))?, &sarg(a, 1), iarg(a, 2))))
+            Ok(Value::list(find_all(
+                &compile(&sarg(a, 0))?,
+                &sarg(a, 1),
+                iarg(a, 2),
+            )))
         });
     }
     for name in ["regexFind", "mustRegexFind"] {
@@ -83,7 +87,10 @@ pub(super) fn register(r: &mut Reg<'_>) {
     for name in ["regexReplaceAll", "mustRegexReplaceAll"] {
         r.f(name, &[S, S, S], None, |a| {
             let re = compile(&sarg(a, 0))?;
-            Ok(Value::from(re.replace_all(&sarg(a, 1), sarg(a, 2).as_str()).into_owned()))
+            Ok(Value::from(
+                re.replace_all(&sarg(a, 1), sarg(a, 2).as_str())
+                    .into_owned(),
+            ))
         });
     }
     for name in ["regexReplaceAllLiteral", "mustRegexReplaceAllLiteral"] {
@@ -91,16 +98,23 @@ pub(super) fn register(r: &mut Reg<'_>) {
             let re = compile(&sarg(a, 0))?;
             let repl = sarg(a, 2);
             Ok(Value::from(
-                re.replace_all(&sarg(a, 1), regex::NoExpand(&repl)).into_owned(),
+                re.replace_all(&sarg(a, 1), regex::NoExpand(&repl))
+                    .into_owned(),
             ))
         });
     }
     for name in ["regexSplit", "mustRegexSplit"] {
         r.f(name, &[S, S, I], None, |a| {
-            Ok(Value::list(split(&compile(&sarg(a, 0))?, &sarg(a, 1), iarg(a, 2))))
+            Ok(Value::list(split(
+                &compile(&sarg(a, 0))?,
+                &sarg(a, 1),
+                iarg(a, 2),
+            )))
         });
     }
-    r.f("regexQuoteMeta", &[S], None, |a| Ok(Value::from(quote_meta(&sarg(a, 0)))));
+    r.f("regexQuoteMeta", &[S], None, |a| {
+        Ok(Value::from(quote_meta(&sarg(a, 0))))
+    });
 }
 
 #[cfg(test)]

@@ -115,7 +115,11 @@ fn substr(start: i64, end: i64, s: &str) -> Result<String, String> {
 fn abbreviate_full(s: &str, offset: i64, max: i64) -> String {
     let len = s.len() as i64;
     if s.is_empty() || max < 4 {
-        return if max < 4 { String::new() } else { s.to_string() };
+        return if max < 4 {
+            String::new()
+        } else {
+            s.to_string()
+        };
     }
     if len <= max {
         return s.to_string();
@@ -206,15 +210,23 @@ fn go_split(orig: &str, sep: &str) -> Vec<String> {
 }
 
 pub(super) fn register(r: &mut Reg<'_>) {
-    r.f("trim", &[S], None, |a| Ok(Value::from(sarg(a, 0).trim_matches(is_go_space))));
+    r.f("trim", &[S], None, |a| {
+        Ok(Value::from(sarg(a, 0).trim_matches(is_go_space)))
+    });
     r.f("upper", &[S], None, |a| {
-        Ok(Value::from(sarg(a, 0).chars().map(upper_char).collect::<String>()))
+        Ok(Value::from(
+            sarg(a, 0).chars().map(upper_char).collect::<String>(),
+        ))
     });
     r.f("lower", &[S], None, |a| {
-        Ok(Value::from(sarg(a, 0).chars().map(lower_char).collect::<String>()))
+        Ok(Value::from(
+            sarg(a, 0).chars().map(lower_char).collect::<String>(),
+        ))
     });
     r.f("title", &[S], None, |a| Ok(Value::from(title(&sarg(a, 0)))));
-    r.f("untitle", &[S], None, |a| Ok(Value::from(untitle(&sarg(a, 0)))));
+    r.f("untitle", &[S], None, |a| {
+        Ok(Value::from(untitle(&sarg(a, 0))))
+    });
     r.f("substr", &[I, I, S], None, |a| {
         substr(iarg(a, 0), iarg(a, 1), &sarg(a, 2)).map(Value::from)
     });
@@ -241,13 +253,22 @@ pub(super) fn register(r: &mut Reg<'_>) {
     });
     r.f("nospace", &[S], None, |a| {
         Ok(Value::from(
-            sarg(a, 0).chars().filter(|c| !is_go_space(*c)).collect::<String>(),
+            sarg(a, 0)
+                .chars()
+                .filter(|c| !is_go_space(*c))
+                .collect::<String>(),
         ))
     });
-    r.f("trunc", &[I, S], None, |a| Ok(Value::from(trunc(iarg(a, 0), &sarg(a, 1)))));
+    r.f("trunc", &[I, S], None, |a| {
+        Ok(Value::from(trunc(iarg(a, 0), &sarg(a, 1))))
+    });
     r.f("abbrev", &[I, S], None, |a| {
         let (w, s) = (iarg(a, 0), sarg(a, 1));
-        Ok(Value::from(if w < 4 { s } else { abbreviate_full(&s, 0, w) }))
+        Ok(Value::from(if w < 4 {
+            s
+        } else {
+            abbreviate_full(&s, 0, w)
+        }))
     });
     r.f("abbrevboth", &[I, I, S], None, |a| {
         let (l, w, s) = (iarg(a, 0), iarg(a, 1), sarg(a, 2));
@@ -269,7 +290,12 @@ pub(super) fn register(r: &mut Reg<'_>) {
         Ok(Value::from(wrap_custom(&sarg(a, 1), iarg(a, 0), "", false)))
     });
     r.f("wrapWith", &[I, S, S], None, |a| {
-        Ok(Value::from(wrap_custom(&sarg(a, 2), iarg(a, 0), &sarg(a, 1), true)))
+        Ok(Value::from(wrap_custom(
+            &sarg(a, 2),
+            iarg(a, 0),
+            &sarg(a, 1),
+            true,
+        )))
     });
     r.f("contains", &[S, S], None, |a| {
         Ok(Value::Bool(sarg(a, 1).contains(sarg(a, 0).as_str())))
@@ -301,15 +327,26 @@ pub(super) fn register(r: &mut Reg<'_>) {
         let fmt = "%v ".repeat(parts.len());
         Ok(Value::from(gotmpl::sprintf(fmt.trim_end(), &parts)))
     });
-    r.f("indent", &[I, S], None, |a| Ok(Value::from(indent(iarg(a, 0), &sarg(a, 1)))));
+    r.f("indent", &[I, S], None, |a| {
+        Ok(Value::from(indent(iarg(a, 0), &sarg(a, 1))))
+    });
     r.f("nindent", &[I, S], None, |a| {
-        Ok(Value::from(format!("\n{}", indent(iarg(a, 0), &sarg(a, 1)))))
+        Ok(Value::from(format!(
+            "\n{}",
+            indent(iarg(a, 0), &sarg(a, 1))
+        )))
     });
     r.f("replace", &[S, S, S], None, |a| {
-        Ok(Value::from(sarg(a, 2).replace(sarg(a, 0).as_str(), &sarg(a, 1))))
+        Ok(Value::from(
+            sarg(a, 2).replace(sarg(a, 0).as_str(), &sarg(a, 1)),
+        ))
     });
     r.f("plural", &[S, S, I], None, |a| {
-        Ok(Value::from(if iarg(a, 2) == 1 { sarg(a, 0) } else { sarg(a, 1) }))
+        Ok(Value::from(if iarg(a, 2) == 1 {
+            sarg(a, 0)
+        } else {
+            sarg(a, 1)
+        }))
     });
     r.f("split", &[S, S], None, |a| {
         let (sep, orig) = (sarg(a, 0), sarg(a, 1));
@@ -318,7 +355,9 @@ pub(super) fn register(r: &mut Reg<'_>) {
     });
     r.f("splitList", &[S, S], None, |a| {
         let (sep, orig) = (sarg(a, 0), sarg(a, 1));
-        Ok(Value::list(go_split(&orig, &sep).into_iter().map(Value::from)))
+        Ok(Value::list(
+            go_split(&orig, &sep).into_iter().map(Value::from),
+        ))
     });
     r.f("splitn", &[S, I, S], None, |a| {
         let (sep, n, orig) = (sarg(a, 0), iarg(a, 1), sarg(a, 2));
@@ -358,78 +397,6 @@ pub(super) fn register(r: &mut Reg<'_>) {
                 .collect::<String>(),
         ))
     });
-    r.f("base", &[S], None, |a| Ok(Value::from(path_base(&sarg(a, 0)))));
-    r.f("dir", &[S], None, |a| Ok(Value::from(path_dir(&sarg(a, 0)))));
-    r.f("clean", &[S], None, |a| Ok(Value::from(path_clean(&sarg(a, 0)))));
-    r.f("ext", &[S], None, |a| Ok(Value::from(path_ext(&sarg(a, 0)))));
-    r.f("isAbs", &[S], None, |a| Ok(Value::Bool(sarg(a, 0).starts_with('/'))));
-    r.f("osBase", &[S], None, |a| Ok(Value::from(path_base(&sarg(a, 0)))));
-    r.f("osDir", &[S], None, |a| Ok(Value::from(path_dir(&sarg(a, 0)))));
-    r.f("osClean", &[S], None, |a| Ok(Value::from(path_clean(&sarg(a, 0)))));
-    r.f("osExt", &[S], None, |a| Ok(Value::from(path_ext(&sarg(a, 0)))));
-    r.f("osIsAbs", &[S], None, |a| Ok(Value::Bool(sarg(a, 0).starts_with('/'))));
-}
-
-/// Go's `path.Clean`.
-pub(crate) fn path_clean(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let rooted = p.starts_with('/');
-    let mut out: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                if out.last().is_some_and(|l| *l != "..") {
-                    out.pop();
-                } else if !rooted {
-                    out.push("..");
-                }
-            }
-            s => out.push(s),
-        }
-    }
-    let joined = out.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".into(),
-        (false, false) => joined,
-    }
-}
-
-/// Go's `path.Base`.
-pub(crate) fn path_base(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let t = p.trim_end_matches('/');
-    if t.is_empty() {
-        return "/".into();
-    }
-    t.rsplit('/').next().unwrap_or(t).to_string()
-}
-
-/// Go's `path.Dir`.
-pub(crate) fn path_dir(p: &str) -> String {
-    let dir = match p.rfind('/') {
-        Some(i) => &p[..=i],
-        None => "",
-    };
-    path_clean(dir)
-}
-
-/// Go's `path.Ext`.
-pub(crate) fn path_ext(p: &str) -> String {
-    for (i, c) in p.char_indices().rev() {
-        if c == '/' {
-            break;
-        }
-        if c == '.' {
-            return p[i..].to_string();
-        }
-    }
-    String::new()
 }
 
 #[cfg(test)]
@@ -450,9 +417,5 @@ mod tests {
             wrap_custom("the quick brown fox", 10, "", false),
             "the quick\nbrown fox"
         );
-        assert_eq!(path_clean("a/../b/./c/"), "b/c");
-        assert_eq!(path_base("/a/b.txt"), "b.txt");
-        assert_eq!(path_dir("a/b/c"), "a/b");
-        assert_eq!(path_ext("a/b.tar.gz"), ".gz");
     }
 }

@@ -21,8 +21,12 @@ const ALPHA: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const NUM: &[u8] = b"0123456789";
 
 pub(super) fn register(r: &mut Reg<'_>) {
-    r.f("snakecase", &[S], None, |a| Ok(Value::from(sarg(a, 0).to_snake_case())));
-    r.f("kebabcase", &[S], None, |a| Ok(Value::from(sarg(a, 0).to_kebab_case())));
+    r.f("snakecase", &[S], None, |a| {
+        Ok(Value::from(sarg(a, 0).to_snake_case()))
+    });
+    r.f("kebabcase", &[S], None, |a| {
+        Ok(Value::from(sarg(a, 0).to_kebab_case()))
+    });
     r.f("camelcase", &[S], None, |a| {
         Ok(Value::from(sarg(a, 0).to_upper_camel_case()))
     });
@@ -30,8 +34,12 @@ pub(super) fn register(r: &mut Reg<'_>) {
         let set: Vec<u8> = ALPHA.iter().chain(NUM).copied().collect();
         Ok(Value::from(random_from(&set, iarg(a, 0))))
     });
-    r.f("randAlpha", &[I], None, |a| Ok(Value::from(random_from(ALPHA, iarg(a, 0)))));
-    r.f("randNumeric", &[I], None, |a| Ok(Value::from(random_from(NUM, iarg(a, 0)))));
+    r.f("randAlpha", &[I], None, |a| {
+        Ok(Value::from(random_from(ALPHA, iarg(a, 0))))
+    });
+    r.f("randNumeric", &[I], None, |a| {
+        Ok(Value::from(random_from(NUM, iarg(a, 0))))
+    });
     r.f("randAscii", &[I], None, |a| {
         let set: Vec<u8> = (b' '..=b'~').collect();
         Ok(Value::from(random_from(&set, iarg(a, 0))))
@@ -48,7 +56,9 @@ pub(super) fn register(r: &mut Reg<'_>) {
         chars.shuffle(&mut rand::rng());
         Ok(Value::from(chars.into_iter().collect::<String>()))
     });
-    r.f("uuidv4", &[], None, |_| Ok(Value::from(uuid::Uuid::new_v4().to_string())));
+    r.f("uuidv4", &[], None, |_| {
+        Ok(Value::from(uuid::Uuid::new_v4().to_string()))
+    });
     // Helm renders with DNS lookups disabled: the function gives "".
     r.f("getHostByName", &[S], None, |_| Ok(Value::from("")));
 }

@@ -4,11 +4,11 @@
 //! empty flow collections, the four scalar styles, 80-column folding, complex
 //! keys) and of its key order.
 
-use std::cmp::Ordering;
-
 use gotmpl::Value;
 
-use super::resolve::{Resolved, is_base60_float, resolve};
+use super::keys::key_cmp;
+use super::resolve::{Resolved, resolve};
+use super::scalar::{Style, analyze, is_break, is_printable, requested_style, select_style};
 use crate::json::{self, Json};
 
 const BEST_WIDTH: usize = 80;
@@ -30,14 +30,6 @@ struct Ctx {
     simple_key: bool,
 }
 
-#[derive(Clone, Copy, PartialEq, Debug)]
-enum Style {
-    Plain,
-    Single,
-    Double,
-    Literal,
-}
-
 struct Emitter {
     out: String,
     column: usize,
@@ -57,211 +49,6 @@ impl Default for Emitter {
             indent: -1,
             indents: Vec::new(),
         }
-    }
-}
-
-fn is_break(c: char) -> bool {
-    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
-}
-
-fn is_blank(c: Option<char>) -> bool {
-    matches!(c, Some(' ' | '\t'))
-}
-
-fn is_blankz(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\0') || is_break(c)
-}
-
-fn is_printable(c: char) -> bool {
-    let u = c as u32;
-    c == '\n'
-        || (0x20..=0x7E).contains(&u)
-        || (0xA0..=0xD7FF).contains(&u)
-        || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF)
-}
-
-/// go-yaml's `yaml_emitter_analyze_scalar` result.
-#[derive(Debug)]
-struct Analysis {
-    multiline: bool,
-    block_plain_allowed: bool,
-    single_quoted_allowed: bool,
-    block_allowed: bool,
-}
-
-fn analyze(value: &str) -> Analysis {
-    if value.is_empty() {
-        return Analysis {
-            multiline: false,
-            block_plain_allowed: true,
-            single_quoted_allowed: true,
-            block_allowed: false,
-        };
-    }
-    let chars: Vec<char> = value.chars().collect();
-    let mut block_indicators = value.starts_with("---") || value.starts_with("...");
-    let (mut line_breaks, mut special) = (false, false);
-    let (mut leading_space, mut leading_break) = (false, false);
-    let (mut trailing_space, mut trailing_break) = (false, false);
-    let (mut break_space, mut space_break) = (false, false);
-    let (mut previous_space, mut previous_break) = (false, false);
-    let mut preceded_by_whitespace = true;
-    let n = chars.len();
-    for (i, &c) in chars.iter().enumerate() {
-        let followed_by_whitespace = i + 1 >= n || is_blank(chars.get(i + 1).copied());
-        if i == 0 {
-            match c {
-                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
-                | '%' | '@' | '`' => block_indicators = true,
-                '?' | ':' | '-' if followed_by_whitespace => block_indicators = true,
-                _ => {}
-            }
-        } else {
-            match c {
-                ':' if followed_by_whitespace => block_indicators = true,
-                '#' if preceded_by_whitespace => block_indicators = true,
-                _ => {}
-            }
-        }
-        if !is_printable(c) {
-            special = true;
-        }
-        if c == ' ' {
-            leading_space |= i == 0;
-            trailing_space |= i + 1 == n;
-            break_space |= previous_break;
-            previous_space = true;
-            previous_break = false;
-        } else if is_break(c) {
-            line_breaks = true;
-            leading_break |= i == 0;
-            trailing_break |= i + 1 == n;
-            space_break |= previous_space;
-            previous_space = false;
-            previous_break = true;
-        } else {
-            previous_space = false;
-            previous_break = false;
-        }
-        preceded_by_whitespace = is_blankz(c);
-    }
-    let mut a = Analysis {
-        multiline: line_breaks,
-        block_plain_allowed: true,
-        single_quoted_allowed: true,
-        block_allowed: true,
-    };
-    if leading_space || leading_break || trailing_space || trailing_break {
-        a.block_plain_allowed = false;
-    }
-    if trailing_space {
-        a.block_allowed = false;
-    }
-    if break_space {
-        a.block_plain_allowed = false;
-        a.single_quoted_allowed = false;
-    }
-    if space_break || special {
-        a.block_plain_allowed = false;
-        a.single_quoted_allowed = false;
-        a.block_allowed = false;
-    }
-    if line_breaks || block_indicators {
-        a.block_plain_allowed = false;
-    }
-    a
-}
-
-/// The style go-yaml's encoder asks for a string (`encoder.stringv`).
-fn requested_style(s: &str) -> Style {
-    let can_use_plain = resolve(s) == Resolved::Str && !is_base60_float(s);
-    if s.contains('\n') {
-        Style::Literal
-    } else if can_use_plain {
-        Style::Plain
-    } else {
-        Style::Double
-    }
-}
-
-/// go-yaml's `yaml_emitter_select_scalar_style` in block context.
-fn select_style(mut style: Style, a: &Analysis, value: &str, simple_key: bool) -> Style {
-    if simple_key && a.multiline {
-        style = Style::Double;
-    }
-    if style == Style::Plain {
-        if !a.block_plain_allowed || (value.is_empty() && simple_key) {
-            style = Style::Single;
-        }
-    }
-    if style == Style::Single && !a.single_quoted_allowed {
-        style = Style::Double;
-    }
-    if style == Style::Literal && (!a.block_allowed || simple_key) {
-        style = Style::Double;
-    }
-    style
-}
-
-/// go-yaml v2's map key order (`keyList.Less`) for string keys: letters after
-/// other characters, runs of digits compared as numbers.
-pub fn key_less(a: &str, b: &str) -> bool {
-    let ar: Vec<char> = a.chars().collect();
-    let br: Vec<char> = b.chars().collect();
-    let mut i = 0;
-    while i < ar.len() && i < br.len() {
-        if ar[i] == br[i] {
-            i += 1;
-            continue;
-        }
-        let al = ar[i].is_alphabetic();
-        let bl = br[i].is_alphabetic();
-        if al && bl {
-            return ar[i] < br[i];
-        }
-        if al || bl {
-            return bl;
-        }
-        let (mut an, mut bn): (i64, i64) = (0, 0);
-        if ar[i] == '0' || br[i] == '0' {
-            let mut j = i;
-            while j > 0 && ar[j - 1].is_ascii_digit() {
-                j -= 1;
-                if ar[j] != '0' {
-                    an = 1;
-                    bn = 1;
-                    break;
-                }
-            }
-        }
-        let mut ai = i;
-        while ai < ar.len() && ar[ai].is_ascii_digit() {
-            an = an.wrapping_mul(10).wrapping_add(i64::from(ar[ai] as u8 - b'0'));
-            ai += 1;
-        }
-        let mut bi = i;
-        while bi < br.len() && br[bi].is_ascii_digit() {
-            bn = bn.wrapping_mul(10).wrapping_add(i64::from(br[bi] as u8 - b'0'));
-            bi += 1;
-        }
-        if an != bn {
-            return an < bn;
-        }
-        if ai != bi {
-            return ai < bi;
-        }
-        return ar[i] < br[i];
-    }
-    ar.len() < br.len()
-}
-
-fn key_cmp(a: &str, b: &str) -> Ordering {
-    if key_less(a, b) {
-        Ordering::Less
-    } else if key_less(b, a) {
-        Ordering::Greater
-    } else {
-        Ordering::Equal
     }
 }
 
@@ -612,8 +399,10 @@ mod tests {
 
     #[test]
     fn quoting_like_go_yaml() {
-        let out = y(r#"[ "yes", "on", "1.0", "", "null", "~", "1:20", "0755", " lead", "trail ", "a: b", "#x", "x #y", "- a", "'a", "a,b", "?a", ":a", "a:", "2001-12-14", "tab\there", "ctl\u0001", "é", "😀 x" ]"#);
-        let want = r#"- "yes"
+        let out = y(
+            r##"[ "yes", "on", "1.0", "", "null", "~", "1:20", "0755", " lead", "trail ", "a: b", "#x", "x #y", "- a", "'a", "a,b", "?a", ":a", "a:", "2001-12-14", "tab\there", "ctl\u0001", "é", "😀 x" ]"##,
+        );
+        let want = r##"- "yes"
 - "on"
 - "1.0"
 - ""
@@ -637,7 +426,7 @@ mod tests {
 - "ctl\x01"
 - é
 - "\U0001F600 x"
-"#;
+"##;
         assert_eq!(out, want);
     }
 
@@ -652,7 +441,8 @@ mod tests {
 
     #[test]
     fn collections_and_key_order() {
-        let out = y("{b: {c: [1, [2, 3], {d: e}], e: {}}, a: [], a10: 1, a2: 2, _x: 1, Ax: 2, '1': 4}");
+        let out =
+            y("{b: {c: [1, [2, 3], {d: e}], e: {}}, a: [], a10: 1, a2: 2, _x: 1, Ax: 2, '1': 4}");
         let want = "_x: 1\n\"1\": 4\nAx: 2\na: []\na2: 2\na10: 1\nb:\n  c:\n  - 1\n  - - 2\n    - 3\n  - d: e\n  e: {}\n";
         assert_eq!(out, want);
     }

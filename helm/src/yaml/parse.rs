@@ -236,8 +236,7 @@ fn fill_map(map: &Map, entries: &[(Node, Node)], depth: usize) -> Result<(), Str
 }
 
 fn merge_into(map: &Map, v: &Node, depth: usize) -> Result<(), String> {
-    const WANT_MAP: &str =
-        "yaml: map merge requires map or sequence of maps as the value";
+    const WANT_MAP: &str = "yaml: map merge requires map or sequence of maps as the value";
     match v {
         Node::Map(entries) => fill_map(map, entries, depth + 1),
         Node::Seq(items) => {
@@ -265,7 +264,7 @@ fn key_string(k: &Node) -> Result<String, String> {
             Resolved::Int(i) => Ok(i.to_string()),
             Resolved::Uint(u) => Ok(u.to_string()),
             // go-yaml's float-to-string for keys uses 32-bit precision.
-            Resolved::Float(f) => Ok(gotmpl::sprint(&[Value::Float(f64::from(f as f32))])),
+            Resolved::Float(f) => Ok(super::float32_text(f)),
             _ => Ok(text.clone()),
         },
         Value::Nil => Err(format!(
@@ -314,7 +313,9 @@ mod tests {
     use super::*;
 
     fn j(text: &str) -> serde_json::Value {
-        parse(text).map(|v| v.to_json()).unwrap_or_else(|e| panic!("{e}"))
+        parse(text)
+            .map(|v| v.to_json())
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]
@@ -341,10 +342,10 @@ mod tests {
 
     #[test]
     fn anchors_aliases_and_merge_keys() {
-        let text = "base: &b {x: 1, y: 2}\nuse:\n  <<: *b\n  y: 3\nlist: [*b]\n";
+        let text = "base: &b {x: 1, w: 2}\nuse:\n  <<: *b\n  w: 3\nlist: [*b]\n";
         assert_eq!(
             j(text),
-            serde_json::json!({"base": {"x": 1.0, "y": 2.0}, "use": {"x": 1.0, "y": 3.0}, "list": [{"x": 1.0, "y": 2.0}]})
+            serde_json::json!({"base": {"x": 1.0, "w": 2.0}, "use": {"x": 1.0, "w": 3.0}, "list": [{"x": 1.0, "w": 2.0}]})
         );
     }
 
@@ -352,7 +353,11 @@ mod tests {
     fn first_document_only_and_empty() {
         assert_eq!(j("a: 1\n---\nb: 2\n"), serde_json::json!({"a": 1.0}));
         assert!(parse("").unwrap_or(Value::Bool(true)).is_nil());
-        assert!(parse("# only a comment\n").unwrap_or(Value::Bool(true)).is_nil());
+        assert!(
+            parse("# only a comment\n")
+                .unwrap_or(Value::Bool(true))
+                .is_nil()
+        );
         assert_eq!(parse_map("").map(|m| m.len()), Ok(0));
         assert!(parse_map("- a").is_err());
     }

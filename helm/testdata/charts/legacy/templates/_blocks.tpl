@@ -1,0 +1,2 @@
+{{- define "legacy.banner" -}}banner from legacy{{- end -}}
+{{- define "shared.name" -}}legacy-wins{{- end -}}

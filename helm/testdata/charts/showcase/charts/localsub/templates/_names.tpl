@@ -1,0 +1,1 @@
+{{- define "localsub.name" -}}{{ .Release.Name }}-{{ .Chart.Name }}{{- end -}}
