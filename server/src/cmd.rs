@@ -50,6 +50,28 @@ pub enum Command {
     /// Run a simulated edge cluster (a Kubernetes API for rsync, kubectl and kube).
     #[command(name = "cluster-sim")]
     ClusterSim(SimArgs),
+    /// Render a chart like `helm template` and print the documents (what would be deployed).
+    Template(TemplateCmd),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TemplateCmd {
+    /// Chart directory or .tgz.
+    pub chart: PathBuf,
+    /// Values files, lowest precedence first (after the profile's values).
+    #[arg(short = 'f', long = "values")]
+    pub values: Vec<PathBuf>,
+    /// Values like helm's --set (highest precedence).
+    #[arg(long)]
+    pub set: Vec<String>,
+    /// Release name (a DNS-1123 label).
+    #[arg(long, default_value = "release-name")]
+    pub release: String,
+    #[arg(long, default_value = "default")]
+    pub namespace: String,
+    /// An EMCO app profile .tgz (manifest.yaml, values file, configresource files).
+    #[arg(long)]
+    pub profile: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -153,6 +175,19 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Dcm(a) => run_one(Service::Dcm, a).await,
         Command::Rsync(a) => run_one(Service::Rsync, a).await,
         Command::All(a) => run_all(a).await,
+        Command::Template(a) => {
+            let args = emco_helm::TemplateArgs {
+                chart: a.chart,
+                values: a.values,
+                set: a.set,
+                release: a.release,
+                namespace: a.namespace,
+                profile: a.profile,
+            };
+            let text = emco_helm::template(&args).map_err(|e| anyhow::anyhow!("{e}"))?;
+            print!("{text}");
+            Ok(())
+        }
         Command::ClusterSim(a) => {
             let opts = emco_cluster_sim::SimOptions {
                 name: a.name,

@@ -21,6 +21,9 @@ use crate::client::ClientOptions;
 use crate::commands::Session;
 use crate::config::Config;
 
+/// How long the end state may take to converge once the steps are done.
+const CONVERGE_LIMIT: Duration = Duration::from_secs(60);
+
 /// Settings shared by every scenario of a run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -409,7 +412,12 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> ScenarioRes
     };
     let checker = Checker::new(&run);
     // After a failed step there is nothing to wait for: observe once.
-    let until = if stopped.is_some() { tokio::time::Instant::now() } else { deadline };
+    let now = tokio::time::Instant::now();
+    let until = if stopped.is_some() {
+        now
+    } else {
+        deadline.min(now + CONVERGE_LIMIT)
+    };
     let settled: Settled = checker.settle(until, &run).await;
     if let Some(w) = watcher {
         w.abort();
