@@ -43,18 +43,18 @@ fn text(out: &Output) -> (String, String) {
 }
 
 fn scenario(name: &str) -> String {
-    root()
-        .join("scenarios")
-        .join(name)
-        .display()
-        .to_string()
+    root().join("scenarios").join(name).display().to_string()
 }
 
 #[test]
 fn s6_dcm_killed_after_lc_instantiate_converges_and_is_reported() {
     let report = tempfile::tempdir().expect("tempdir");
     let out = chaos(
-        &[&scenario("s6-lc-instantiate-then-dcm-dies.yaml"), "--seed", "6"],
+        &[
+            &scenario("s6-lc-instantiate-then-dcm-dies.yaml"),
+            "--seed",
+            "6",
+        ],
         report.path(),
     );
     let (stdout, stderr) = text(&out);
@@ -66,7 +66,10 @@ fn s6_dcm_killed_after_lc_instantiate_converges_and_is_reported() {
     assert!(row.contains("S6") && row.contains("PASS"), "{stdout}");
 
     let junit = std::fs::read_to_string(report.path().join("junit.xml")).expect("junit.xml");
-    assert!(junit.contains("tests=\"1\" failures=\"0\" errors=\"0\""), "{junit}");
+    assert!(
+        junit.contains("tests=\"1\" failures=\"0\" errors=\"0\""),
+        "{junit}"
+    );
     let timeline: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
             report
@@ -92,7 +95,10 @@ fn s6_dcm_killed_after_lc_instantiate_converges_and_is_reported() {
         .any(|c| !c["retries"].as_array().expect("retries").is_empty());
     assert!(retried, "the status wait never met the outage: {wait}");
     assert!(
-        !timeline["recovery"].as_array().expect("recovery").is_empty(),
+        !timeline["recovery"]
+            .as_array()
+            .expect("recovery")
+            .is_empty(),
         "no recovery measured: {timeline}"
     );
     let verdicts = timeline["invariants"].as_array().expect("invariants");
@@ -122,8 +128,12 @@ fn s8_terminate_in_flight_is_reissued_when_failpoints_are_built_in() {
     }
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     let timeline: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(report.path().join("s8-lc-terminate-in-flight/timeline.json"))
-            .expect("timeline"),
+        &std::fs::read_to_string(
+            report
+                .path()
+                .join("s8-lc-terminate-in-flight/timeline.json"),
+        )
+        .expect("timeline"),
     )
     .expect("timeline JSON");
     // The terminate call was cut by the kill and sent again with its key.
@@ -157,7 +167,7 @@ fn a_wrong_expectation_fails_naming_the_invariant() {
     std::fs::write(
         &file,
         format!(
-            "name: wrong\ncase: planted\nexample: {}\nclusters: 1\ntimeout: 30s\nsteps:\n  - apply prerequisites.yaml\n  - apply instantiate-lc.yaml\n  - status lc --wait-for Instantiated --timeout 1m\nexpect:\n  lc: Terminated\n",
+            "name: wrong\ncase: planted\nexample: {}\nclusters: 1\ntimeout: 15s\nsteps:\n  - apply prerequisites.yaml\n  - apply instantiate-lc.yaml\n  - status lc --wait-for Instantiated --timeout 1m\nexpect:\n  lc: Terminated\n",
             example.display()
         ),
     )
@@ -165,13 +175,15 @@ fn a_wrong_expectation_fails_naming_the_invariant() {
     let out = chaos(&[&file.display().to_string()], &dir.path().join("report"));
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
-    assert!(stdout.contains("FAIL: invariant 1 (expected states)"), "{stdout}");
+    assert!(
+        stdout.contains("FAIL: invariant 1 (expected states)"),
+        "{stdout}"
+    );
     assert!(
         stderr.contains("logical cloud: last recorded action is Instantiated, expected Terminated"),
         "{stderr}"
     );
-    let junit =
-        std::fs::read_to_string(dir.path().join("report/junit.xml")).expect("junit.xml");
+    let junit = std::fs::read_to_string(dir.path().join("report/junit.xml")).expect("junit.xml");
     assert!(junit.contains("failures=\"1\""), "{junit}");
 }
 
@@ -183,10 +195,7 @@ fn bad_scenario_files_are_refused_before_anything_runs() {
         "name: bad\ncase: X\nsteps:\n  - kil dcm\n",
     )
     .expect("write");
-    let out = chaos(
-        &[&dir.path().display().to_string()],
-        &dir.path().join("r"),
-    );
+    let out = chaos(&[&dir.path().display().to_string()], &dir.path().join("r"));
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
     assert!(
@@ -201,7 +210,11 @@ fn a_missing_server_binary_says_how_to_build_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = Command::new(env!("CARGO_BIN_EXE_emcoctl"))
         .current_dir(root())
-        .args(["chaos", "run", &scenario("s6-lc-instantiate-then-dcm-dies.yaml")])
+        .args([
+            "chaos",
+            "run",
+            &scenario("s6-lc-instantiate-then-dcm-dies.yaml"),
+        ])
         .arg("--bin-dir")
         .arg(dir.path())
         .output()
@@ -209,7 +222,8 @@ fn a_missing_server_binary_says_how_to_build_it() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("ERROR") && stderr.contains("cargo build -p emco-server --features failpoints"),
+        stdout.contains("ERROR")
+            && stderr.contains("cargo build -p emco-server --features failpoints"),
         "{stdout}\n{stderr}"
     );
 }

@@ -60,10 +60,10 @@ fn spec() -> ContextSpec {
                     provider: PROVIDER.into(),
                     cluster: (*c).into(),
                     group: 0,
-                    resources: vec![ResourceSpec {
-                        name: format!("fw0-{app}+Deployment"),
-                        manifest: fixture(&format!("{app}.yaml")),
-                    }],
+                    resources: vec![ResourceSpec::new(
+                        format!("fw0-{app}+Deployment"),
+                        fixture(&format!("{app}.yaml")),
+                    )],
                     crds: vec![],
                     hooks: Default::default(),
                 })

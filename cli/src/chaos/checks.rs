@@ -232,7 +232,9 @@ impl Checker {
                 }
             }
         }
-        want.into_iter().map(|((a, n), (i, k))| (a, n, i, k)).collect()
+        want.into_iter()
+            .map(|((a, n), (i, k))| (a, n, i, k))
+            .collect()
     }
 
     /// Settles an operation whose outcome was unknown: a definite read of what it touched.

@@ -67,9 +67,9 @@ pub struct SoakArgs {
     /// What each cycle instantiates and terminates
     #[arg(long, value_enum, default_value = "dig")]
     pub flow: FlowArg,
-    /// Mean time between two faults
-    #[arg(long, default_value = "3s", value_parser = parse_duration)]
-    pub fault_every: Duration,
+    /// Each phase (instantiate, terminate) gets one fault at a random moment within this long
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub fault_window: Duration,
     #[command(flatten)]
     pub common: Common,
 }
@@ -170,7 +170,7 @@ async fn run_soak(args: &SoakArgs) -> u8 {
             FlowArg::Dig => Flow::Dig,
             FlowArg::Lc => Flow::Lc,
         },
-        fault_every: args.fault_every,
+        window: args.fault_window,
     };
     let result = soak(&soak_opts).await;
     finish(std::slice::from_ref(&result), &args.common.report_dir)

@@ -278,7 +278,11 @@ impl Run {
                     (None, Some(e)) => e.clone(),
                     (None, None) => "no answer".to_string(),
                 };
-                let note = c.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+                let note = c
+                    .note
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default();
                 format!("{} {}: {answer}{note}", c.method, c.anchor)
             })
         });

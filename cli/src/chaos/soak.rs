@@ -2,8 +2,10 @@
 //! random services at random moments (and, with a failpoints build, exits in the middle of
 //! calls), the invariants checked after every instantiate and every terminate.
 //!
-//! The fault plan of cycle `i` is drawn from the seed and `i` alone, so a failing seed
-//! replays the same faults (the moments are offsets from the start of the cycle).
+//! Each phase of a cycle (instantiate, terminate) gets one fault: a kill at a random moment of
+//! its first `--fault-window`, or an exit failpoint armed for the phase's calls; the fault of phase `p` of cycle `i` is drawn from the seed, `i` and
+//! `p` alone, so a failing seed replays the same faults (moments are offsets from the phase's
+//! start). Services that end by themselves are started again, as Kubernetes would.
 
 use std::time::Duration;
 
@@ -31,8 +33,8 @@ pub struct SoakOptions {
     pub run: RunOptions,
     pub duration: Duration,
     pub flow: Flow,
-    /// Mean time between two faults within a cycle.
-    pub fault_every: Duration,
+    /// Each phase (instantiate, terminate) gets one fault within this long of its start.
+    pub window: Duration,
 }
 
 /// One planned fault.
@@ -44,8 +46,20 @@ pub enum Fault {
     Exit { service: String, point: String },
 }
 
-/// Faults are planned within this long after the start of a cycle.
-const WINDOW: Duration = Duration::from_secs(8);
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fault::Kill { service, down } => {
+                write!(
+                    f,
+                    "kill {service}, start again after {}ms",
+                    down.as_millis()
+                )
+            }
+            Fault::Exit { service, point } => write!(f, "{service} exits at {point}"),
+        }
+    }
+}
 
 /// The failpoints a cycle of `flow` passes through: (service, point).
 fn points(flow: Flow) -> Vec<(String, String)> {
@@ -69,85 +83,77 @@ fn points(flow: Flow) -> Vec<(String, String)> {
     out
 }
 
-/// The fault plan of cycle `cycle`: (offset from the cycle's start, fault).
+/// The fault of phase `phase` (0 instantiate, 1 terminate) of cycle `cycle`: when, after the
+/// phase starts, and what. Drawn from the seed, the cycle and the phase alone.
 pub fn plan(
     seed: u64,
     cycle: u64,
-    every: Duration,
+    phase: u64,
+    window: Duration,
     flow: Flow,
     failpoints: bool,
-) -> Vec<(Duration, Fault)> {
-    let mut rng = StdRng::seed_from_u64(seed ^ cycle.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-    let mean = every.as_secs_f64().max(0.05);
-    let mut at = 0.0;
-    let mut out = Vec::new();
-    loop {
-        // Exponential gaps: faults arrive as a Poisson process.
-        let u: f64 = rng.random_range(f64::EPSILON..1.0);
-        at += -u.ln() * mean;
-        if at >= WINDOW.as_secs_f64() {
-            return out;
-        }
-        let fault = if failpoints && rng.random_bool(0.4) {
-            let mut choices = points(flow);
-            let (service, point) = choices.swap_remove(rng.random_range(0..choices.len()));
-            Fault::Exit { service, point }
-        } else {
-            Fault::Kill {
-                service: SERVICES[rng.random_range(0..SERVICES.len())].to_string(),
-                down: Duration::from_millis(rng.random_range(100..=2000)),
-            }
-        };
-        out.push((Duration::from_secs_f64(at), fault));
+) -> (Duration, Fault) {
+    let salt = (cycle * 2 + phase).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut rng = StdRng::seed_from_u64(seed ^ salt);
+    let at = Duration::from_millis(rng.random_range(0..=window.as_millis() as u64));
+    if failpoints && rng.random_bool(0.4) {
+        let mut choices = points(flow);
+        let (service, point) = choices.swap_remove(rng.random_range(0..choices.len()));
+        // Armed when the phase starts: the process exits inside the next call through it.
+        return (Duration::ZERO, Fault::Exit { service, point });
     }
+    let fault = {
+        Fault::Kill {
+            service: SERVICES[rng.random_range(0..SERVICES.len())].to_string(),
+            down: Duration::from_millis(rng.random_range(100..=2000)),
+        }
+    };
+    (at, fault)
 }
 
-/// Injects a cycle's plan until told to stop; then brings every service back.
+/// Injects one planned fault and returns whether it took effect. A kill happens at its
+/// moment even if the phase's calls are over (the phase then converges again); an exit point
+/// is armed at once and disarmed when told to stop, so it fires only in the middle of a call.
 async fn inject(
     faults: Faults,
-    plan: Vec<(Duration, Fault)>,
+    planned: (Duration, Fault),
     mut stop: watch::Receiver<bool>,
-) -> usize {
-    let start = tokio::time::Instant::now();
-    let mut restarts = Vec::new();
-    let mut armed = Vec::new();
-    let mut injected = 0;
-    for (at, fault) in plan {
-        tokio::select! {
-            _ = tokio::time::sleep_until(start + at) => {}
-            _ = stop.changed() => break,
-        }
-        let done = match &fault {
-            Fault::Kill { service, down } => match faults
+) -> bool {
+    let (at, fault) = planned;
+    match &fault {
+        Fault::Kill { service, down } => {
+            tokio::time::sleep(at).await;
+            match faults
                 .restart_after(&Proc::One(service.clone()), *down)
                 .await
             {
-                Ok(task) => {
-                    restarts.push(task);
-                    true
-                }
+                Ok(task) => matches!(task.await, Ok(Ok(()))),
                 Err(_) => false,
-            },
-            Fault::Exit { service, point } => {
-                let ok = faults
-                    .failpoint(service, point, "1*return(exit)")
-                    .await
-                    .is_ok();
-                if ok {
-                    armed.push((service.clone(), point.clone()));
-                }
-                ok
             }
-        };
-        injected += usize::from(done);
+        }
+        Fault::Exit { service, point } => {
+            let exits = |f: &Faults| {
+                f.supervisor()
+                    .exits()
+                    .iter()
+                    .filter(|x| x.process == *service && !x.by_harness)
+                    .count()
+            };
+            let before = exits(&faults);
+            if faults
+                .failpoint(service, point, "1*return(exit)")
+                .await
+                .is_err()
+            {
+                return false;
+            }
+            let _ = stop.changed().await;
+            // A restarted process has no failpoints; this only disarms one not reached.
+            let _ = faults.failpoint(service, point, "off").await;
+            faults.supervisor().reap().await;
+            exits(&faults) > before
+        }
     }
-    for task in restarts {
-        let _ = task.await;
-    }
-    for (service, point) in armed {
-        let _ = faults.failpoint(&service, &point, "off").await;
-    }
-    injected
 }
 
 async fn all_up(faults: &Faults) {
@@ -158,9 +164,9 @@ async fn all_up(faults: &Faults) {
 
 /// Runs the soak; the result holds the history and the last (or first failing) check.
 pub async fn soak(opts: &SoakOptions) -> ScenarioResult {
-    let (name, files) = match opts.flow {
-        Flow::Dig => ("soak-dig", ("instantiate.yaml", "dig")),
-        Flow::Lc => ("soak-lc", ("instantiate-lc.yaml", "lc")),
+    let (name, file, subject) = match opts.flow {
+        Flow::Dig => ("soak-dig", "instantiate.yaml", "dig"),
+        Flow::Lc => ("soak-lc", "instantiate-lc.yaml", "lc"),
     };
     let scenario = Scenario {
         path: std::env::current_dir()
@@ -172,7 +178,7 @@ pub async fn soak(opts: &SoakOptions) -> ScenarioResult {
         clusters: DEFAULT_CLUSTERS.iter().map(|c| c.to_string()).collect(),
         values: Default::default(),
         timeout: opts.duration + Duration::from_secs(600),
-        autorestart: Some(Duration::from_millis(500)),
+        autorestart: Some(AUTORESTART),
         example: None,
         steps: Vec::new(),
         expect: Expect::default(),
@@ -195,10 +201,14 @@ pub async fn soak(opts: &SoakOptions) -> ScenarioResult {
         .has_failpoints("orchestrator")
         .await
         .unwrap_or(false);
-    if !failpoints {
+    if failpoints {
+        // Exit failpoints end these processes on purpose.
+        run.may_exit
+            .extend(["orchestrator", "dcm", "rsync"].map(String::from));
+    } else {
         eprintln!("emcoctl chaos soak: the server has no failpoints; injecting kills only");
     }
-    let watcher = run.autorestart(Duration::from_millis(500));
+    let watcher = run.autorestart(AUTORESTART);
     let mut setup = vec!["apply prerequisites.yaml"];
     if opts.flow == Flow::Dig {
         setup.extend([
@@ -209,74 +219,78 @@ pub async fn soak(opts: &SoakOptions) -> ScenarioResult {
     }
     let mut stopped = None;
     for text in setup {
-        let step = parse_step(text).unwrap_or(super::step::Step::Heal { cluster: None });
-        if let Err(e) = run.step(text, &step).await {
+        if let Err(e) = step(&mut run, text).await {
             stopped = Some(format!("setup `{text}`: {e}"));
+            break;
         }
     }
     let end = tokio::time::Instant::now() + opts.duration;
-    let (mut cycles, mut injected) = (0u64, 0usize);
+    let mut stats = Stats::default();
     let mut settled = None;
-    let mut slowest_converge = 0u64;
+    let phases = [("apply", "Instantiated"), ("delete", "Terminated")];
     'cycles: while stopped.is_none() && tokio::time::Instant::now() < end {
-        let cycle_plan = plan(seed, cycles, opts.fault_every, opts.flow, failpoints);
-        for (at, f) in &cycle_plan {
-            eprintln!(
-                "emcoctl chaos soak: cycle {cycles} +{}ms {f:?}",
-                at.as_millis()
+        for (phase, (verb, state)) in phases.iter().enumerate() {
+            let planned = plan(
+                seed,
+                stats.cycles,
+                phase as u64,
+                opts.window,
+                opts.flow,
+                failpoints,
             );
-        }
-        let (tx, rx) = watch::channel(false);
-        let injector = tokio::spawn(inject(run.faults.clone(), cycle_plan, rx));
-        for (verb, state) in [("apply", "Instantiated"), ("delete", "Terminated")] {
-            let op = format!("{verb} {}", files.0);
-            let wait = format!("status {} --wait-for {state} --timeout 3m", files.1);
-            for text in [op.as_str(), wait.as_str()] {
-                let Ok(step) = parse_step(text) else { continue };
-                if let Err(e) = run.step(text, &step).await {
-                    stopped = Some(format!("cycle {cycles} `{text}`: {e}"));
+            eprintln!(
+                "emcoctl chaos soak: cycle {} {state}: +{}ms {}",
+                stats.cycles,
+                planned.0.as_millis(),
+                planned.1
+            );
+            let phase_start = run.history.clock.now_ms();
+            let (tx, rx) = watch::channel(false);
+            let injector = tokio::spawn(inject(run.faults.clone(), planned, rx));
+            for text in [
+                format!("{verb} {file}"),
+                format!("status {subject} --wait-for {state} --timeout 3m"),
+            ] {
+                if let Err(e) = step(&mut run, &text).await {
+                    stopped = Some(format!("cycle {} `{text}`: {e}", stats.cycles));
+                    break;
                 }
             }
-            if verb == "delete" || stopped.is_some() {
-                let _ = tx.send(true);
-            }
+            let _ = tx.send(true);
+            stats.planned += 1;
+            stats.injected += usize::from(injector.await.unwrap_or(false));
+            all_up(&run.faults).await;
             if stopped.is_some() {
-                break;
+                break 'cycles;
             }
             run.scenario.expect = Expect {
                 dig: (opts.flow == Flow::Dig).then(|| state.to_string()),
-                lc: Some(
-                    if opts.flow == Flow::Dig {
-                        "Instantiated"
-                    } else {
-                        state
-                    }
-                    .to_string(),
-                ),
+                lc: Some(match opts.flow {
+                    Flow::Dig => "Instantiated".to_string(),
+                    Flow::Lc => state.to_string(),
+                }),
                 objects: None,
             };
             let checker = Checker::new(&run);
             let s = checker
                 .settle(tokio::time::Instant::now() + Duration::from_secs(120), &run)
                 .await;
-            let e = super::invariants::check(&s.expectation, &s.observation);
-            let failed = e.iter().any(|v| !v.ok());
+            if let Some(at) = s.converged_at {
+                stats.slowest_ms = stats.slowest_ms.max(at.saturating_sub(phase_start));
+            }
+            let failed = super::invariants::check(&s.expectation, &s.observation)
+                .iter()
+                .any(|v| !v.ok());
             settled = Some(s);
             if failed {
-                stopped = Some(format!("cycle {cycles}: invariants failed after {state}"));
+                stopped = Some(format!(
+                    "cycle {}: invariants failed after {state}",
+                    stats.cycles
+                ));
                 break 'cycles;
             }
         }
-        let _ = tx.send(true);
-        injected += injector.await.unwrap_or(0);
-        all_up(&run.faults).await;
-        let t = run.history.snapshot();
-        if let (Some(s), Some(f)) = (&settled, t.last_fault_end())
-            && let Some(at) = s.converged_at
-        {
-            slowest_converge = slowest_converge.max(at.saturating_sub(f));
-        }
-        cycles += 1;
+        stats.cycles += 1;
     }
     watcher.abort();
     let settled = match settled {
@@ -289,19 +303,40 @@ pub async fn soak(opts: &SoakOptions) -> ScenarioResult {
     };
     run.sup.stop_all().await;
     result.finish(&run, settled, stopped);
-    print_summary(&result, cycles, injected, slowest_converge);
+    print_summary(&result, &stats);
     if let Some(dir) = &opts.run.report_dir {
         result.keep_logs(&run.sup, &dir.join(name));
     }
     result
 }
 
-fn print_summary(r: &ScenarioResult, cycles: u64, injected: usize, slowest_converge: u64) {
+/// How long a service that ended by itself stays down before it is started again.
+const AUTORESTART: Duration = Duration::from_millis(500);
+
+/// Counts of a soak run.
+#[derive(Debug, Default)]
+struct Stats {
+    cycles: u64,
+    planned: usize,
+    injected: usize,
+    /// The longest phase, from its start to convergence, in ms.
+    slowest_ms: u64,
+}
+
+async fn step(run: &mut Run, text: &str) -> Result<(), String> {
+    let step = parse_step(text)?;
+    run.step(text, &step).await
+}
+
+fn print_summary(r: &ScenarioResult, stats: &Stats) {
     let t = &r.timeline;
     let slowest_lag = r.recovery.iter().map(|l| l.lag_ms).max();
     eprintln!(
-        "emcoctl chaos soak: seed {} cycles {cycles} faults injected {injected} operations {} (ok {}, fail {}, info {}) retries {} reissues {}",
-        r.seed,
+        "emcoctl chaos soak: seed {} cycles {} faults injected {} of {} planned (an exit point the phase did not reach does nothing)",
+        r.seed, stats.cycles, stats.injected, stats.planned
+    );
+    eprintln!(
+        "emcoctl chaos soak: operations {} (ok {}, fail {}, info {}), retries {}, reissues {}",
         t.ops.len(),
         t.count(Outcome::Ok),
         t.count(Outcome::Fail),
@@ -310,7 +345,8 @@ fn print_summary(r: &ScenarioResult, cycles: u64, injected: usize, slowest_conve
         t.ops.iter().map(|o| o.reissues()).sum::<usize>(),
     );
     eprintln!(
-        "emcoctl chaos soak: slowest recovery: convergence {slowest_converge} ms after a cycle's last fault, client lag {} ms; {:?}",
+        "emcoctl chaos soak: slowest recovery: a phase converged {} ms after it started; slowest client recovery lag {} ms; {:?}",
+        stats.slowest_ms,
         slowest_lag.map_or("-".to_string(), |l| l.to_string()),
         r.status
     );
@@ -322,21 +358,24 @@ mod tests {
 
     #[test]
     fn the_same_seed_plans_the_same_faults() {
-        let a = plan(7, 3, Duration::from_secs(2), Flow::Dig, true);
-        let b = plan(7, 3, Duration::from_secs(2), Flow::Dig, true);
-        assert_eq!(a, b);
-        let other = plan(8, 3, Duration::from_secs(2), Flow::Dig, true);
-        assert_ne!(a, other);
-        assert!(a.iter().all(|(at, _)| *at < WINDOW));
-        assert!(a.windows(2).all(|w| w[0].0 <= w[1].0));
+        let w = Duration::from_secs(2);
+        for cycle in 0..5 {
+            for phase in 0..2 {
+                let a = plan(7, cycle, phase, w, Flow::Dig, true);
+                assert_eq!(a, plan(7, cycle, phase, w, Flow::Dig, true));
+                assert!(a.0 <= w);
+            }
+        }
+        let seven: Vec<_> = (0..8).map(|c| plan(7, c, 0, w, Flow::Dig, true)).collect();
+        let eight: Vec<_> = (0..8).map(|c| plan(8, c, 0, w, Flow::Dig, true)).collect();
+        assert_ne!(seven, eight);
     }
 
     #[test]
     fn without_failpoints_only_kills_are_planned() {
         for cycle in 0..20 {
-            for (_, f) in plan(1, cycle, Duration::from_millis(500), Flow::Lc, false) {
-                assert!(matches!(f, Fault::Kill { .. }), "{f:?}");
-            }
+            let (_, f) = plan(1, cycle, 1, Duration::from_millis(500), Flow::Lc, false);
+            assert!(matches!(f, Fault::Kill { .. }), "{f:?}");
         }
     }
 

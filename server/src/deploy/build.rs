@@ -338,25 +338,25 @@ pub async fn dig_context(
         }
         let to_specs = |list: &[emco_helm::Manifest]| -> Vec<ResourceSpec> {
             list.iter()
-                .map(|m| ResourceSpec {
-                    name: m.name.clone(),
-                    manifest: m.text.clone(),
-                })
+                .map(|m| ResourceSpec::new(m.name.clone(), m.text.clone()))
                 .collect()
         };
+        // Read each manifest's identity once per app, not once per cluster.
+        let (resources, crds) = (to_specs(&rendered.resources), to_specs(&rendered.crds));
+        let hooks: std::collections::BTreeMap<String, Vec<ResourceSpec>> = rendered
+            .hooks
+            .iter()
+            .map(|(k, v)| (k.clone(), to_specs(v)))
+            .collect();
         let clusters = placed
             .into_iter()
             .map(|p| ClusterSpec {
                 provider: p.provider,
                 cluster: p.cluster,
                 group: p.group,
-                resources: to_specs(&rendered.resources),
-                crds: to_specs(&rendered.crds),
-                hooks: rendered
-                    .hooks
-                    .iter()
-                    .map(|(k, v)| (k.clone(), to_specs(v)))
-                    .collect(),
+                resources: resources.clone(),
+                crds: crds.clone(),
+                hooks: hooks.clone(),
             })
             .collect();
         specs.push(AppSpec {

@@ -63,6 +63,43 @@ pub struct ResourceSpec {
     pub name: String,
     /// The rendered manifest (YAML or JSON text), without EMCO labels.
     pub manifest: String,
+    /// The manifest's identity, read once when the context is built so that status queries
+    /// over thousands of resources need not parse every manifest again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<Head>,
+}
+
+/// apiVersion, kind and name of a manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Head {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+}
+
+impl ResourceSpec {
+    /// A resource with its identity read from the manifest (None when unreadable).
+    pub fn new(name: String, manifest: String) -> ResourceSpec {
+        let head = crate::status::resources::parse_manifest(&manifest).map(|obj| {
+            let s = |p: &str| {
+                obj.pointer(p)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            };
+            Head {
+                api_version: s("/apiVersion"),
+                kind: s("/kind"),
+                name: s("/metadata/name"),
+            }
+        });
+        ResourceSpec {
+            name,
+            manifest,
+            head,
+        }
+    }
 }
 
 /// An app's placement on one cluster and what to apply there.

@@ -62,26 +62,23 @@ fn level1_resources(
 ) -> Vec<ResourceSpec> {
     let ns = s(lc, "/spec/namespace");
     let user = s(lc, "/spec/user/userName");
-    let mut out = vec![ResourceSpec {
-        name: format!("{ns}+Namespace"),
-        manifest: yaml(&json!({"apiVersion": "v1", "kind": "Namespace",
+    let mut out = vec![ResourceSpec::new(
+        format!("{ns}+Namespace"),
+        yaml(&json!({"apiVersion": "v1", "kind": "Namespace",
             "metadata": {"name": ns, "labels": lc.pointer("/spec/labels").cloned().unwrap_or(json!({}))}})),
-    }];
+    )];
     let csr = format!("{name}-{ns}-user-csr");
-    out.push(ResourceSpec {
-        name: format!("{csr}+CertificateSigningRequest"),
-        manifest: yaml(&json!({"apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
+    out.push(ResourceSpec::new(format!("{csr}+CertificateSigningRequest"), yaml(&json!({"apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
             "metadata": {"name": csr},
             "spec": {"request": base64_std(csr_pem.as_bytes()), "signerName": "kubernetes.io/kube-apiserver-client",
-                     "usages": ["digital signature", "key encipherment", "client auth"]}})),
-    });
+                     "usages": ["digital signature", "key encipherment", "client auth"]}}))));
     for q in quotas {
         let qn = s(q, "/metadata/name");
-        out.push(ResourceSpec {
-            name: format!("{qn}+ResourceQuota"),
-            manifest: yaml(&json!({"apiVersion": "v1", "kind": "ResourceQuota",
+        out.push(ResourceSpec::new(
+            format!("{qn}+ResourceQuota"),
+            yaml(&json!({"apiVersion": "v1", "kind": "ResourceQuota",
                 "metadata": {"name": qn, "namespace": ns}, "spec": {"hard": q["spec"]}})),
-        });
+        ));
     }
     let rule = |p: &Value| json!([{"apiGroups": p.pointer("/spec/apiGroups"), "resources": p.pointer("/spec/resources"), "verbs": p.pointer("/spec/verbs")}]);
     let mut bindings = Vec::new();
@@ -108,16 +105,10 @@ fn level1_resources(
             meta["namespace"] = json!(pns);
             bmeta["namespace"] = json!(pns);
         }
-        out.push(ResourceSpec {
-            name: format!("{role}+{role_kind}"),
-            manifest: yaml(&json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": role_kind, "metadata": meta, "rules": rule(p)})),
-        });
-        bindings.push(ResourceSpec {
-            name: format!("{binding}+{binding_kind}"),
-            manifest: yaml(&json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": binding_kind, "metadata": bmeta,
+        out.push(ResourceSpec::new(format!("{role}+{role_kind}"), yaml(&json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": role_kind, "metadata": meta, "rules": rule(p)}))));
+        bindings.push(ResourceSpec::new(format!("{binding}+{binding_kind}"), yaml(&json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": binding_kind, "metadata": bmeta,
                 "subjects": [{"kind": "User", "name": user, "apiGroup": "rbac.authorization.k8s.io"}],
-                "roleRef": {"kind": role_kind, "name": role, "apiGroup": "rbac.authorization.k8s.io"}})),
-        });
+                "roleRef": {"kind": role_kind, "name": role, "apiGroup": "rbac.authorization.k8s.io"}}))));
     }
     out.extend(bindings);
     out

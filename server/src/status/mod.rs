@@ -20,7 +20,7 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 pub use build::{Input, Selection, build, select};
-pub use observed::{Observed, load_context_status, load_observed, load_spec};
+pub use observed::{Observed, load_context_status, load_observed, load_observed_for, load_spec};
 pub use query::{Listing, Mode, Output, Query, Target};
 pub use shape::{Identity, StatusDoc};
 pub use stream::end_streams;
@@ -112,10 +112,11 @@ pub async fn compute(
         let current = &selection.current;
         spec = load_spec(ctx, current).await?;
         context_status = load_context_status(ctx, current).await?;
-        observed = load_observed(ctx, &selection.status_context).await?;
+        let readiness = query.mode.readiness();
+        observed = load_observed_for(ctx, &selection.status_context, readiness).await?;
         watched.push(context_keys::prefix(&selection.status_context));
         if selection.status_context != *current {
-            observed = observed.or_from(&load_observed(ctx, current).await?);
+            observed = observed.or_from(&load_observed_for(ctx, current, readiness).await?);
             watched.push(context_keys::prefix(current));
         }
     }

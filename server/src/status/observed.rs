@@ -109,12 +109,24 @@ impl Observed {
 
 /// Reads the observed data of the AppContext `id` (the status context of a query).
 pub async fn load_observed(ctx: &Ctx, id: &str) -> Result<Observed, ApiError> {
+    load_observed_for(ctx, id, true).await
+}
+
+/// As [`load_observed`]; without `cluster_status` the ResourceBundleState data (the bulk of
+/// it: full objects per app and cluster) is not read, for the deployed/rsync modes.
+pub async fn load_observed_for(
+    ctx: &Ctx,
+    id: &str,
+    cluster_status: bool,
+) -> Result<Observed, ApiError> {
     let mut observed = Observed::default();
-    let prefixes = [
+    let mut prefixes = vec![
         keys::resource_statuses(id),
         format!("{}conn/", keys::prefix(id)),
-        keys::rbs_all(id),
     ];
+    if cluster_status {
+        prefixes.push(keys::rbs_all(id));
+    }
     for prefix in prefixes {
         for kv in ctx.store.range(&prefix).await?.kvs {
             observed.add(id, &kv);

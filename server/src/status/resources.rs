@@ -96,26 +96,34 @@ pub fn list(
     specs.sort_by(|a, b| a.name.cmp(&b.name));
     let mut rows = Vec::new();
     for spec in specs {
-        let Some(obj) = parse_manifest(&spec.manifest) else {
-            tracing::warn!(app, cluster = %key, resource = %spec.name, "unreadable manifest left out of status");
-            continue;
+        // The identity recorded at build time spares a parse of every manifest; `detail`
+        // needs the whole object anyway.
+        let (api_version, kind, name, obj) = match (&spec.head, how.output == Output::Detail) {
+            (Some(h), false) => (h.api_version.clone(), h.kind.clone(), h.name.clone(), None),
+            _ => {
+                let Some(obj) = parse_manifest(&spec.manifest) else {
+                    tracing::warn!(app, cluster = %key, resource = %spec.name, "unreadable manifest left out of status");
+                    continue;
+                };
+                let s = |p: &str| {
+                    obj.pointer(p)
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string()
+                };
+                (s("/apiVersion"), s("/kind"), s("/metadata/name"), Some(obj))
+            }
         };
-        let name = obj
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
         if !how.keep(&name) {
             continue;
         }
         let mut row = ResourceStatus {
-            gvk: Gvk::from_object(&obj),
+            gvk: Gvk::from_parts(&api_version, &kind),
             name,
             ..Default::default()
         };
         if how.mode.readiness() {
-            let api_version = obj["apiVersion"].as_str().unwrap_or("");
-            if is_tracked(api_version, &row.gvk.kind) {
+            if is_tracked(&api_version, &row.gvk.kind) {
                 *field(&mut row, how.mode) = NOT_PRESENT.into();
                 bump(&mut tally.ready, NOT_PRESENT);
             }
@@ -128,7 +136,7 @@ pub fn list(
             *field(&mut row, how.mode) = status;
         }
         if how.output == Output::Detail {
-            row.detail = Some(obj);
+            row.detail = obj;
         }
         rows.push(row);
     }
@@ -231,10 +239,7 @@ mod tests {
     use serde_json::json;
 
     fn res(name: &str, manifest: &str) -> ResourceSpec {
-        ResourceSpec {
-            name: name.into(),
-            manifest: manifest.into(),
-        }
+        ResourceSpec::new(name.into(), manifest.into())
     }
 
     fn cluster(resources: Vec<ResourceSpec>) -> ClusterSpec {

@@ -29,12 +29,18 @@ pub struct Gvk {
 impl Gvk {
     /// From an object's `apiVersion` and `kind`; the core group is "".
     pub fn from_object(obj: &Value) -> Gvk {
-        let api_version = obj["apiVersion"].as_str().unwrap_or("");
+        Gvk::from_parts(
+            obj["apiVersion"].as_str().unwrap_or(""),
+            obj["kind"].as_str().unwrap_or(""),
+        )
+    }
+
+    pub fn from_parts(api_version: &str, kind: &str) -> Gvk {
         let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
         Gvk {
             group: group.to_string(),
             version: version.to_string(),
-            kind: obj["kind"].as_str().unwrap_or("").to_string(),
+            kind: kind.to_string(),
         }
     }
 }

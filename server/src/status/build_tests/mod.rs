@@ -48,10 +48,7 @@ fn cluster(provider: &str, name: &str, resources: &[(&str, &str)]) -> ClusterSpe
         group: 0,
         resources: resources
             .iter()
-            .map(|(n, m)| ResourceSpec {
-                name: (*n).into(),
-                manifest: (*m).into(),
-            })
+            .map(|(n, m)| ResourceSpec::new((*n).into(), (*m).into()))
             .collect(),
         crds: vec![],
         hooks: Default::default(),
