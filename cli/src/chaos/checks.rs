@@ -278,6 +278,8 @@ pub struct ScenarioResult {
     pub case: String,
     pub description: String,
     pub seed: u64,
+    /// Which repetition this is (0 for the first).
+    pub round: u32,
     pub status: Status,
     /// Why the steps stopped early, or why the scenario could not run.
     pub error: Option<String>,
@@ -299,6 +301,7 @@ impl ScenarioResult {
             case: s.case.clone(),
             description: s.description.clone(),
             seed,
+            round: 0,
             status: Status::Error,
             error: None,
             invariants: Vec::new(),
@@ -349,6 +352,14 @@ impl ScenarioResult {
             );
         }
         out
+    }
+
+    /// The report directory of this result: the name, with `.N` for repetition N > 0.
+    pub fn dir_name(&self) -> String {
+        match self.round {
+            0 => self.name.clone(),
+            n => format!("{}.{n}", self.name),
+        }
     }
 
     /// Copies the process logs into `dir/logs`.

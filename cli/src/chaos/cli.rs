@@ -10,6 +10,7 @@ use super::runner::{RunOptions, run_scenario};
 use super::scenario::{Scenario, discover};
 use super::soak::{Flow, SoakOptions, soak};
 use super::{ScenarioResult, report};
+use crate::client::RetryPolicy;
 use crate::client::retry::parse_duration;
 
 /// `emcoctl chaos ...`
@@ -41,12 +42,19 @@ pub struct Common {
     /// The example directory (default: testdata/example above the scenarios or the current dir)
     #[arg(long)]
     pub example: Option<PathBuf>,
+    /// Cap of the client's retry delay while connections are refused (0: no cap, the plain
+    /// exponential backoff); for measuring the client's recovery
+    #[arg(long, value_parser = parse_duration)]
+    pub client_refused_cap: Option<Duration>,
 }
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// A scenario file or a directory of them
     pub path: PathBuf,
+    /// Run every scenario this many times (seeds SEED, SEED+1, ...)
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: u32,
     #[command(flatten)]
     pub common: Common,
 }
@@ -98,6 +106,13 @@ fn options(c: &Common) -> RunOptions {
         report_dir: c.report_dir.clone(),
         seed: seed(c.seed),
         example: c.example.clone(),
+        retry: RetryPolicy {
+            refused_max_delay: c
+                .client_refused_cap
+                .unwrap_or(RetryPolicy::default().refused_max_delay),
+            ..RetryPolicy::default()
+        },
+        round: 0,
     }
 }
 
@@ -138,25 +153,27 @@ async fn run(args: &RunArgs) -> u8 {
     if bad {
         return 2;
     }
-    let opts = options(&args.common);
+    let mut opts = options(&args.common);
+    let base = opts.seed;
     eprintln!(
-        "emcoctl chaos: {} scenario(s), seed {}, server {}",
+        "emcoctl chaos: {} scenario(s) x {}, seed {base}, server {}",
         scenarios.len(),
-        opts.seed,
+        args.repeat,
         opts.bin_dir.join("emco-server").display()
     );
     let mut results = Vec::new();
-    for s in &scenarios {
-        eprintln!("emcoctl chaos: running {} ({})", s.name, s.case);
-        let r = run_scenario(s, &opts).await;
-        for p in r.problems() {
-            eprintln!("emcoctl chaos:   {p}");
+    for round in 0..args.repeat {
+        opts.round = round;
+        opts.seed = base.wrapping_add(u64::from(round));
+        for s in &scenarios {
+            eprintln!("emcoctl chaos: running {} ({}), seed {}", s.name, s.case, opts.seed);
+            let r = run_scenario(s, &opts).await;
+            for p in r.problems() {
+                eprintln!("emcoctl chaos:   {p}");
+            }
+            eprintln!("emcoctl chaos: {} {:?} in {} ms", s.name, r.status, r.duration_ms);
+            results.push(r);
         }
-        eprintln!(
-            "emcoctl chaos: {} {:?} in {} ms",
-            s.name, r.status, r.duration_ms
-        );
-        results.push(r);
     }
     finish(&results, &args.common.report_dir)
 }

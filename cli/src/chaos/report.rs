@@ -152,23 +152,36 @@ pub fn junit(results: &[ScenarioResult]) -> String {
     out
 }
 
-/// The Markdown page of convergence and recovery times.
+/// The Markdown page of convergence and recovery times, one row per scenario (over all its
+/// repetitions).
 pub fn recovery_markdown(results: &[ScenarioResult]) -> String {
     let mut out = String::from(
-        "| scenario | case | verdict | converge after last fault | recovery lag p50 | recovery lag max | calls measured |\n|---|---|---|---|---|---|---|\n",
+        "| scenario | case | runs passed | converge after last fault p50 / max | recovery lag p50 / max | lags measured |\n|---|---|---|---|---|---|\n",
     );
+    let mut names: Vec<&str> = Vec::new();
     for r in results {
-        let lags: Vec<u64> = r.recovery.iter().map(|l| l.lag_ms).collect();
-        let (p50, max) = match p50_max(&lags) {
-            Some((a, b)) => (format!("{a} ms"), format!("{b} ms")),
-            None => ("-".into(), "-".into()),
-        };
+        if !names.contains(&r.name.as_str()) {
+            names.push(&r.name);
+        }
+    }
+    let pair = |v: &[u64]| match p50_max(v) {
+        Some((a, b)) => format!("{a} / {b} ms"),
+        None => "-".to_string(),
+    };
+    for name in names {
+        let runs: Vec<&ScenarioResult> = results.iter().filter(|r| r.name == name).collect();
+        let passed = runs.iter().filter(|r| r.status == Status::Pass).count();
+        let converge: Vec<u64> = runs.iter().filter_map(|r| r.converge_ms).collect();
+        let lags: Vec<u64> = runs
+            .iter()
+            .flat_map(|r| r.recovery.iter().map(|l| l.lag_ms))
+            .collect();
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {p50} | {max} | {} |\n",
-            r.name,
-            r.case,
-            verdict(r).replace('|', "/"),
-            r.converge_ms.map_or("-".into(), |m| format!("{m} ms")),
+            "| {name} | {} | {passed}/{} | {} | {} | {} |\n",
+            runs[0].case,
+            runs.len(),
+            pair(&converge),
+            pair(&lags),
             lags.len()
         ));
     }
@@ -183,7 +196,7 @@ pub fn write(dir: &Path, results: &[ScenarioResult]) -> Result<(), String> {
     let io = |p: &Path, e: std::io::Error| format!("writing {}: {e}", p.display());
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     for r in results {
-        let sub = dir.join(&r.name);
+        let sub = dir.join(r.dir_name());
         std::fs::create_dir_all(&sub).map_err(|e| io(&sub, e))?;
         let path = sub.join("timeline.json");
         let text = serde_json::to_string_pretty(r).map_err(|e| e.to_string())?;
@@ -193,7 +206,7 @@ pub fn write(dir: &Path, results: &[ScenarioResult]) -> Result<(), String> {
         .iter()
         .map(|r| {
             json!({
-                "name": r.name, "case": r.case, "status": r.status, "seed": r.seed,
+                "name": r.name, "round": r.round, "case": r.case, "status": r.status, "seed": r.seed,
                 "faults": r.faults, "converge_ms": r.converge_ms, "duration_ms": r.duration_ms,
                 "ok": r.timeline.count(Outcome::Ok), "fail": r.timeline.count(Outcome::Fail),
                 "info": r.timeline.count(Outcome::Info),

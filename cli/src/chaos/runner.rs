@@ -17,7 +17,7 @@ use super::ops::{OpSpec, Ops};
 use super::scenario::Scenario;
 use super::step::{Delay, Proc, SERVICES, Step, Subject};
 use super::supervisor::Supervisor;
-use crate::client::ClientOptions;
+use crate::client::{ClientOptions, RetryPolicy};
 use crate::commands::Session;
 use crate::config::Config;
 
@@ -34,6 +34,10 @@ pub struct RunOptions {
     pub seed: u64,
     /// The example directory; `None`: found from the scenario file.
     pub example: Option<PathBuf>,
+    /// The client's retry policy (the CLI's default unless measuring another one).
+    pub retry: RetryPolicy,
+    /// Which repetition of the scenarios this is (0 for the first).
+    pub round: u32,
 }
 
 /// Why a scenario could not be carried out (as opposed to an invariant failing).
@@ -141,7 +145,11 @@ impl Run {
         .map_err(RunError::Setup)?;
         let cfg = write_config(&sup, dir).await?;
         let config = Config::load(Some(&cfg)).map_err(|e| RunError::Setup(e.to_string()))?;
-        let session = Session::new(config, ClientOptions::default())
+        let client = ClientOptions {
+            retry: opts.retry.clone(),
+            ..ClientOptions::default()
+        };
+        let session = Session::new(config, client)
             .map_err(|e| RunError::Setup(e.to_string()))?
             .with_base_dir(&pkg.dir);
         let ops = Ops {
@@ -375,6 +383,7 @@ impl Run {
 /// Runs one scenario to its result; never panics on bad input or failed steps.
 pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> ScenarioResult {
     let mut result = ScenarioResult::new(scenario, opts.seed);
+    result.round = opts.round;
     let tmp = match tempfile::Builder::new()
         .prefix(&format!("emco-chaos-{}-", scenario.name))
         .tempdir()
@@ -429,7 +438,7 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> ScenarioRes
     run.sup.stop_all().await;
     result.finish(&run, settled, stopped);
     if let Some(dir) = &opts.report_dir {
-        result.keep_logs(&run.sup, &dir.join(&scenario.name));
+        result.keep_logs(&run.sup, &dir.join(result.dir_name()));
     }
     result
 }

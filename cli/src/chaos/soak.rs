@@ -61,25 +61,33 @@ impl std::fmt::Display for Fault {
     }
 }
 
-/// The failpoints a cycle of `flow` passes through: (service, point).
-fn points(flow: Flow) -> Vec<(String, String)> {
-    let (svc, ops) = match flow {
-        Flow::Dig => ("orchestrator", ["dig_instantiate", "dig_terminate"]),
-        Flow::Lc => ("dcm", ["lc_instantiate", "lc_terminate"]),
+/// The failpoints phase `phase` (0 instantiate, 1 terminate) of `flow` passes through:
+/// (service, point).
+fn points(flow: Flow, phase: u64) -> Vec<(String, String)> {
+    let svc = match flow {
+        Flow::Dig => "orchestrator",
+        Flow::Lc => "dcm",
     };
-    let mut out = Vec::new();
-    for op in ops {
-        for when in ["before_commit", "after_commit"] {
-            out.push((svc.to_string(), format!("{svc}.{op}.{when}")));
-        }
-    }
-    for p in [
-        "rsync.apply.before_cluster_write",
-        "rsync.apply.after_cluster_write",
-        "rsync.status.before_write",
-    ] {
-        out.push(("rsync".to_string(), p.to_string()));
-    }
+    let op = match (flow, phase) {
+        (Flow::Dig, 0) => "dig_instantiate",
+        (Flow::Dig, _) => "dig_terminate",
+        (Flow::Lc, 0) => "lc_instantiate",
+        (Flow::Lc, _) => "lc_terminate",
+    };
+    let mut out: Vec<(String, String)> = ["before_commit", "after_commit"]
+        .iter()
+        .map(|when| (svc.to_string(), format!("{svc}.{op}.{when}")))
+        .collect();
+    // rsync writes to clusters only when instantiating; it records status in both phases.
+    let rsync: &[&str] = match phase {
+        0 => &[
+            "rsync.apply.before_cluster_write",
+            "rsync.apply.after_cluster_write",
+            "rsync.status.before_write",
+        ],
+        _ => &["rsync.status.before_write"],
+    };
+    out.extend(rsync.iter().map(|p| ("rsync".to_string(), p.to_string())));
     out
 }
 
@@ -97,7 +105,7 @@ pub fn plan(
     let mut rng = StdRng::seed_from_u64(seed ^ salt);
     let at = Duration::from_millis(rng.random_range(0..=window.as_millis() as u64));
     if failpoints && rng.random_bool(0.4) {
-        let mut choices = points(flow);
+        let mut choices = points(flow, phase);
         let (service, point) = choices.swap_remove(rng.random_range(0..choices.len()));
         // Armed when the phase starts: the process exits inside the next call through it.
         return (Duration::ZERO, Fault::Exit { service, point });
@@ -305,7 +313,7 @@ pub async fn soak(opts: &SoakOptions) -> ScenarioResult {
     result.finish(&run, settled, stopped);
     print_summary(&result, &stats);
     if let Some(dir) = &opts.run.report_dir {
-        result.keep_logs(&run.sup, &dir.join(name));
+        result.keep_logs(&run.sup, &dir.join(result.dir_name()));
     }
     result
 }
@@ -380,13 +388,19 @@ mod tests {
     }
 
     #[test]
-    fn exit_points_exist_for_both_flows() {
-        let has = |flow, s: &str, p: &str| points(flow).contains(&(s.to_string(), p.to_string()));
-        assert!(has(Flow::Lc, "dcm", "dcm.lc_terminate.after_commit"));
+    fn exit_points_follow_the_phase() {
+        let has = |flow, phase, s: &str, p: &str| {
+            points(flow, phase).contains(&(s.to_string(), p.to_string()))
+        };
+        assert!(has(Flow::Lc, 1, "dcm", "dcm.lc_terminate.after_commit"));
+        assert!(!has(Flow::Lc, 1, "dcm", "dcm.lc_instantiate.after_commit"));
         assert!(has(
             Flow::Dig,
+            0,
             "orchestrator",
             "orchestrator.dig_instantiate.before_commit"
         ));
+        assert!(has(Flow::Dig, 0, "rsync", "rsync.apply.after_cluster_write"));
+        assert!(!has(Flow::Dig, 1, "rsync", "rsync.apply.after_cluster_write"));
     }
 }
