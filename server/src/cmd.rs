@@ -226,14 +226,17 @@ async fn run_one(service: Service, args: ServiceArgs) -> anyhow::Result<()> {
         .await;
     }
     let (tx, mut rx) = tokio::sync::broadcast::channel::<()>(1);
-    let owner = rsync_owner(&listen);
+    // The owner id names the bound address, so replicas on free ports differ while a restart
+    // on the same address keeps its id (and reclaims its own leases at once).
+    let listener = crate::http::serve::bind(listen).await?;
+    let owner = rsync_owner(&listener.local_addr()?);
     let reconciler = tokio::spawn(crate::rsync::run(store, owner, async move {
         let _ = rx.recv().await;
     }));
-    let result = serve(
+    let result = crate::http::serve::serve_on(
         ctx,
         service.routes(),
-        listen,
+        listener,
         args.addr_file.as_deref(),
         shutdown_signal(),
     )

@@ -166,12 +166,18 @@ async fn run(args: &RunArgs) -> u8 {
         opts.round = round;
         opts.seed = base.wrapping_add(u64::from(round));
         for s in &scenarios {
-            eprintln!("emcoctl chaos: running {} ({}), seed {}", s.name, s.case, opts.seed);
+            eprintln!(
+                "emcoctl chaos: running {} ({}), seed {}",
+                s.name, s.case, opts.seed
+            );
             let r = run_scenario(s, &opts).await;
             for p in r.problems() {
                 eprintln!("emcoctl chaos:   {p}");
             }
-            eprintln!("emcoctl chaos: {} {:?} in {} ms", s.name, r.status, r.duration_ms);
+            eprintln!(
+                "emcoctl chaos: {} {:?} in {} ms",
+                s.name, r.status, r.duration_ms
+            );
             results.push(r);
         }
     }

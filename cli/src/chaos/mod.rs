@@ -7,7 +7,8 @@
 //! [`supervisor`] (processes), [`faults`] (kill, restart, failpoints, partitions), [`ops`]
 //! (recorded operations) with [`wait`] (status waits), [`observe`] and [`invariants`] (what
 //! correct means), [`checks`] (expectations and results), [`report`], [`recovery`]
-//! (measurement), [`runner`] (one scenario) and [`soak`] (random faults over many cycles).
+//! (measurement), [`runner`] (one scenario) with [`steps`] (carrying out its steps) and
+//! [`soak`] (random faults over many cycles).
 
 pub mod checks;
 pub mod cli;
@@ -23,6 +24,7 @@ pub mod runner;
 pub mod scenario;
 pub mod soak;
 pub mod step;
+pub mod steps;
 pub mod supervisor;
 pub mod wait;
 

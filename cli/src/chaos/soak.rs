@@ -400,7 +400,17 @@ mod tests {
             "orchestrator",
             "orchestrator.dig_instantiate.before_commit"
         ));
-        assert!(has(Flow::Dig, 0, "rsync", "rsync.apply.after_cluster_write"));
-        assert!(!has(Flow::Dig, 1, "rsync", "rsync.apply.after_cluster_write"));
+        assert!(has(
+            Flow::Dig,
+            0,
+            "rsync",
+            "rsync.apply.after_cluster_write"
+        ));
+        assert!(!has(
+            Flow::Dig,
+            1,
+            "rsync",
+            "rsync.apply.after_cluster_write"
+        ));
     }
 }

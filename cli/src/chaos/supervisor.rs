@@ -186,16 +186,33 @@ impl Supervisor {
         Ok(self.proc(name)?.lock().await.child.is_some())
     }
 
-    /// Starts `name` (on its previous address, if it had one) and waits until it accepts.
+    /// Starts `name` and waits until it accepts. The first start picks a free port; later
+    /// starts reuse it, with the same `--listen` argument (rsync derives its lease owner from
+    /// it, so a restarted rsync takes its work back at once, as a restarted container would).
     pub async fn start(&self, name: &str) -> Result<SocketAddr, SupervisorError> {
+        let first = self.proc(name)?.lock().await.addr.is_none();
+        // Another process may take the picked port before the child binds it: pick again.
+        let mut tries = if first { 3 } else { 1 };
+        loop {
+            tries -= 1;
+            match self.start_once(name).await {
+                Err(e) if tries > 0 => tracing::debug!(%e, "starting again"),
+                done => return done,
+            }
+        }
+    }
+
+    async fn start_once(&self, name: &str) -> Result<SocketAddr, SupervisorError> {
         let mut p = self.proc(name)?.lock().await;
         if let (Some(_), Some(addr)) = (&p.child, p.addr) {
             return Ok(addr);
         }
-        let listen = p
-            .addr
-            .map(|a| a.to_string())
-            .unwrap_or_else(|| "127.0.0.1:0".into());
+        let listen = match p.addr {
+            Some(addr) => addr.to_string(),
+            None => free_port()
+                .map(|port| format!("127.0.0.1:{port}"))
+                .map_err(|e| SupervisorError::Io(format!("finding a free port: {e}")))?,
+        };
         let ready_file = match p.role {
             Role::Service => self.inner.dir.join(format!("{name}.addr")),
             Role::Cluster => self.kubeconfig(name),
@@ -345,6 +362,13 @@ impl Supervisor {
             let _ = self.kill(name).await;
         }
     }
+}
+
+/// A port nobody listens on right now.
+fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 fn describe(status: Option<std::process::ExitStatus>) -> String {

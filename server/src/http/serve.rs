@@ -60,10 +60,26 @@ pub async fn serve(
     addr_file: Option<&Path>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    super::failpoint::init_from_env().map_err(|e| anyhow::anyhow!("FAILPOINTS: {e}"))?;
-    let listener = TcpListener::bind(listen)
+    let listener = bind(listen).await?;
+    serve_on(ctx, routes, listener, addr_file, shutdown).await
+}
+
+/// Binds `listen` (port 0 picks a free port); the caller learns the port from the listener.
+pub async fn bind(listen: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(listen)
         .await
-        .with_context(|| format!("binding {listen}"))?;
+        .with_context(|| format!("binding {listen}"))
+}
+
+/// Serves on an already bound listener.
+pub async fn serve_on(
+    ctx: Ctx,
+    routes: Routes,
+    listener: TcpListener,
+    addr_file: Option<&Path>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    super::failpoint::init_from_env().map_err(|e| anyhow::anyhow!("FAILPOINTS: {e}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(service = ctx.service, %addr, "listening");
     if let Some(path) = addr_file {
