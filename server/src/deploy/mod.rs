@@ -5,6 +5,7 @@
 //! terminating (delete guard) and how to remove them with the DIG.
 
 pub mod build;
+pub mod cloud;
 pub mod context;
 pub mod dig;
 pub mod lc;

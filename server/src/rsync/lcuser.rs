@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 
 use super::cluster::{ClusterClient, parse_manifest};
 use super::record::{Recorder, kubeconfig};
+use crate::deploy::cloud::user_key;
 use crate::deploy::context::{ClusterSpec, ContextSpec};
-use crate::deploy::lc::user_key;
 use crate::resources::engine::parse;
 use crate::resources::keys;
 

@@ -2,6 +2,7 @@
 //! `emcoctl` binary built in the same target directory.
 #![allow(dead_code)]
 
+pub mod api;
 pub mod fixture;
 pub mod gms;
 
