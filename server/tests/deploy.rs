@@ -391,3 +391,110 @@ fn a_dig_on_a_level1_cloud_deploys_into_its_namespace_with_its_user() {
         ["q"]
     );
 }
+
+/// A chart with a CRD, a custom resource, a ConfigMap and install hooks.
+fn hooked_chart() -> Vec<u8> {
+    let files = [
+        (
+            "hooked/Chart.yaml",
+            "apiVersion: v2\nname: hooked\nversion: 0.1.0\n",
+        ),
+        (
+            "hooked/crds/widget.yaml",
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  scope: Namespaced\n  names:\n    plural: widgets\n    singular: widget\n    kind: Widget\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        x-kubernetes-preserve-unknown-fields: true\n",
+        ),
+        (
+            "hooked/templates/widget.yaml",
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: {{ .Release.Name }}-widget\nspec:\n  size: 3\n",
+        ),
+        (
+            "hooked/templates/config.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-config\ndata:\n  k: v\n",
+        ),
+        (
+            "hooked/templates/migrate.yaml",
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ .Release.Name }}-migrate\n  annotations:\n    helm.sh/hook: pre-install\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: m\n        image: x\n",
+        ),
+        (
+            "hooked/templates/notify.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-installed\n  annotations:\n    helm.sh/hook: post-install\ndata:\n  done: \"yes\"\n",
+        ),
+    ];
+    let mut b = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    for (path, text) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(text.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, path, text.as_bytes())
+            .expect("append");
+    }
+    b.into_inner().and_then(|e| e.finish()).expect("tgz")
+}
+
+#[test]
+fn crds_and_hooks_run_around_the_resources_and_go_on_terminate() {
+    let env = Env::new(&[("c1", &[])]);
+    env.composite_app_from(&[("hooked", hooked_chart())]);
+    env.dig(&[("hooked", by_name("c1"))]);
+    assert_eq!(
+        post(&env.o(), &format!("{DIG}/instantiate"), json!({})).0,
+        202
+    );
+    env.wait_dig("Instantiated");
+    let sim = env.sim("c1");
+    assert!(
+        sim.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com")
+            .is_some(),
+        "CRD"
+    );
+    assert!(
+        sim.get("/apis/example.com/v1/namespaces/default/widgets/r1-widget")
+            .is_some(),
+        "custom resource"
+    );
+    let job = sim
+        .get("/apis/batch/v1/namespaces/default/jobs/r1-migrate")
+        .expect("pre-install hook Job");
+    assert!(
+        job["status"]["succeeded"].as_i64().unwrap_or(0) >= 1,
+        "the hook finished before install went on: {job}"
+    );
+    assert!(
+        sim.get("/api/v1/namespaces/default/configmaps/r1-installed")
+            .is_some(),
+        "post-install hook"
+    );
+    assert!(
+        sim.get("/api/v1/namespaces/default/configmaps/r1-config")
+            .is_some()
+    );
+
+    assert_eq!(
+        post(&env.o(), &format!("{DIG}/terminate"), json!({})).0,
+        202
+    );
+    env.wait_dig("Terminated");
+    assert!(
+        sim.get("/api/v1/namespaces/default/configmaps/r1-config")
+            .is_none()
+    );
+    assert!(
+        sim.get("/apis/batch/v1/namespaces/default/jobs/r1-migrate")
+            .is_none(),
+        "hooks are deleted"
+    );
+    assert!(
+        sim.get("/api/v1/namespaces/default/configmaps/r1-installed")
+            .is_none(),
+        "hooks are deleted"
+    );
+    assert!(
+        sim.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com")
+            .is_none(),
+        "CRDs are deleted"
+    );
+}

@@ -195,6 +195,37 @@ impl Env {
         assert_eq!(got, want, "rsync log:\n{}", self.rsync.log());
     }
 
+    /// A composite app `shop` from chart archives `(app, tgz)`, the example profile for each.
+    pub fn composite_app_from(&self, charts: &[(&str, Vec<u8>)]) {
+        let o = self.o();
+        let ca = json!({"metadata": {"name": "shop"}, "spec": {"compositeAppVersion": "v1"}});
+        assert_eq!(post(&o, "projects/p1/composite-apps", ca).0, 201);
+        let profile = tgz_dir(&Path::new(EXAMPLE).join("profile"), None);
+        assert_eq!(
+            post(
+                &o,
+                &format!("{CA}/composite-profiles"),
+                json!({"metadata": {"name": "cp"}})
+            )
+            .0,
+            201
+        );
+        for (app, chart) in charts {
+            upload(
+                &o,
+                &format!("{CA}/apps"),
+                json!({"metadata": {"name": app}}),
+                chart.clone(),
+            );
+            upload(
+                &o,
+                &format!("{CA}/composite-profiles/cp/profiles"),
+                json!({"metadata": {"name": format!("{app}-profile")}, "spec": {"app": app}}),
+                profile.clone(),
+            );
+        }
+    }
+
     /// The example's composite app with `apps`, one profile each, and app dependencies.
     pub fn composite_app(&self, apps: &[&str], dependencies: &[(&str, &str, &str)]) {
         let o = self.o();
