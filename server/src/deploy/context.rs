@@ -224,6 +224,13 @@ pub mod keys {
     pub fn rbs_all(id: &str) -> String {
         format!("/emco/context/{id}/rbs/")
     }
+    /// The compact copy of the RBS status (status/compact.rs).
+    pub fn rbs_compact(id: &str, app: &str, cluster: &str) -> String {
+        format!("/emco/context/{id}/rbsc/{app}/{cluster}")
+    }
+    pub fn rbs_compact_all(id: &str) -> String {
+        format!("/emco/context/{id}/rbsc/")
+    }
     pub const WORK: &str = "/emco/rsync/work/";
     pub fn work(id: &str) -> String {
         format!("{WORK}{id}")

@@ -126,9 +126,13 @@ impl Watchers {
         if matches!(self.store.get(&key).await, Ok(Some(kv)) if kv.value == value) {
             return;
         }
-        let _ = self
-            .store
-            .txn(Txn::new().then(Op::Put { key, value }))
-            .await;
+        let compact = crate::status::compact::compact(status)
+            .to_string()
+            .into_bytes();
+        let txn = Txn::new().then(Op::Put { key, value }).then(Op::Put {
+            key: keys::rbs_compact(id, app, cluster),
+            value: compact,
+        });
+        let _ = self.store.txn(txn).await;
     }
 }

@@ -6,7 +6,8 @@
 //! `observed` reads the store, `stream` follows changes.
 
 pub mod build;
-pub mod observed;
+pub mod compact;
+mod observed;
 pub mod query;
 pub mod ready;
 pub mod resources;
@@ -20,7 +21,9 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 pub use build::{Input, Selection, build, select};
-pub use observed::{Observed, load_context_status, load_observed, load_observed_for, load_spec};
+pub use observed::{
+    Observed, load_context_status, load_observed, load_observed_as, load_observed_for, load_spec,
+};
 pub use query::{Listing, Mode, Output, Query, Target};
 pub use shape::{Identity, StatusDoc};
 pub use stream::end_streams;
@@ -113,10 +116,12 @@ pub async fn compute(
         spec = load_spec(ctx, current).await?;
         context_status = load_context_status(ctx, current).await?;
         let readiness = query.mode.readiness();
-        observed = load_observed_for(ctx, &selection.status_context, readiness).await?;
+        let full = query.output == Output::Detail;
+        let status_ctx = &selection.status_context;
+        observed = load_observed_as(ctx, status_ctx, readiness, full).await?;
         watched.push(context_keys::prefix(&selection.status_context));
         if selection.status_context != *current {
-            observed = observed.or_from(&load_observed_for(ctx, current, readiness).await?);
+            observed = observed.or_from(&load_observed_as(ctx, current, readiness, full).await?);
             watched.push(context_keys::prefix(current));
         }
     }
@@ -124,7 +129,7 @@ pub async fn compute(
         target: subject.target,
         id,
         state: &state,
-        spec: spec.as_ref(),
+        spec: spec.as_deref(),
         context_status: context_status.as_deref(),
         observed: &observed,
     };

@@ -1,7 +1,8 @@
 //! What rsync and the clusters reported about an AppContext, read from the store: resource
 //! statuses, cluster connectivity and ResourceBundleState data (keys of `deploy::context`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use emco_store::KeyValue;
 use serde_json::Value;
@@ -89,7 +90,10 @@ impl Observed {
                     self.connectivity.insert(pair(app, cluster), value);
                 }
             }
-        } else if let Some(rest) = kv.key.strip_prefix(&keys::rbs_all(id))
+        } else if let Some(rest) = kv
+            .key
+            .strip_prefix(&keys::rbs_all(id))
+            .or_else(|| kv.key.strip_prefix(&keys::rbs_compact_all(id)))
             && let Some((app, cluster)) = rest.split_once('/')
         {
             // The status may be stored as JSON text inside a JSON string, as EMCO does.
@@ -119,16 +123,36 @@ pub async fn load_observed_for(
     id: &str,
     cluster_status: bool,
 ) -> Result<Observed, ApiError> {
+    load_observed_as(ctx, id, cluster_status, true).await
+}
+
+/// As [`load_observed_for`]; with `full` false the compact copies of the cluster status are
+/// read (enough for everything but `output=detail`), falling back to the full ones when a
+/// context has none.
+pub async fn load_observed_as(
+    ctx: &Ctx,
+    id: &str,
+    cluster_status: bool,
+    full: bool,
+) -> Result<Observed, ApiError> {
     let mut observed = Observed::default();
-    let mut prefixes = vec![
+    for prefix in [
         keys::resource_statuses(id),
         format!("{}conn/", keys::prefix(id)),
-    ];
-    if cluster_status {
-        prefixes.push(keys::rbs_all(id));
-    }
-    for prefix in prefixes {
+    ] {
         for kv in ctx.store.range(&prefix).await?.kvs {
+            observed.add(id, &kv);
+        }
+    }
+    if cluster_status {
+        let mut kvs = Vec::new();
+        if !full {
+            kvs = ctx.store.range(&keys::rbs_compact_all(id)).await?.kvs;
+        }
+        if kvs.is_empty() {
+            kvs = ctx.store.range(&keys::rbs_all(id)).await?.kvs;
+        }
+        for kv in kvs {
             observed.add(id, &kv);
         }
     }
@@ -136,14 +160,37 @@ pub async fn load_observed_for(
 }
 
 /// Reads the desired part of the AppContext `id`, if it exists.
-pub async fn load_spec(ctx: &Ctx, id: &str) -> Result<Option<ContextSpec>, ApiError> {
+///
+/// Parsed specs are cached by id and revision: a spec never changes once written, and at a
+/// hundred clusters it is megabytes of JSON that every status query would parse again.
+pub async fn load_spec(ctx: &Ctx, id: &str) -> Result<Option<Arc<ContextSpec>>, ApiError> {
+    static CACHE: OnceLock<Mutex<HashMap<String, (i64, Arc<ContextSpec>)>>> = OnceLock::new();
+    const CAPACITY: usize = 64;
     let Some(kv) = ctx.store.get(&keys::spec(id)).await? else {
         return Ok(None);
     };
-    serde_json::from_slice(&kv.value).map(Some).map_err(|err| {
-        tracing::error!(key = %kv.key, %err, "unreadable AppContext spec");
-        ApiError::generic()
-    })
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some((_, spec)) = cache.lock().ok().and_then(|c| {
+        c.get(id)
+            .filter(|(rev, _)| *rev == kv.mod_revision)
+            .cloned()
+    }) {
+        return Ok(Some(spec));
+    }
+    let spec: Arc<ContextSpec> =
+        serde_json::from_slice(&kv.value)
+            .map(Arc::new)
+            .map_err(|err| {
+                tracing::error!(key = %kv.key, %err, "unreadable AppContext spec");
+                ApiError::generic()
+            })?;
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= CAPACITY {
+            c.clear();
+        }
+        c.insert(id.to_string(), (kv.mod_revision, spec.clone()));
+    }
+    Ok(Some(spec))
 }
 
 /// Reads the AppContext status (`{"Status":"Instantiated"}`) of `id`, if recorded.
