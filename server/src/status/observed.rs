@@ -159,12 +159,15 @@ pub async fn load_observed_as(
     Ok(observed)
 }
 
+/// Parsed AppContext specs by id, with the revision they were read at.
+type SpecCache = HashMap<String, (i64, Arc<ContextSpec>)>;
+
 /// Reads the desired part of the AppContext `id`, if it exists.
 ///
 /// Parsed specs are cached by id and revision: a spec never changes once written, and at a
 /// hundred clusters it is megabytes of JSON that every status query would parse again.
 pub async fn load_spec(ctx: &Ctx, id: &str) -> Result<Option<Arc<ContextSpec>>, ApiError> {
-    static CACHE: OnceLock<Mutex<HashMap<String, (i64, Arc<ContextSpec>)>>> = OnceLock::new();
+    static CACHE: OnceLock<Mutex<SpecCache>> = OnceLock::new();
     const CAPACITY: usize = 64;
     let Some(kv) = ctx.store.get(&keys::spec(id)).await? else {
         return Ok(None);
