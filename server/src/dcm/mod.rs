@@ -144,12 +144,7 @@ pub async fn lc_context_status(ctx: &Ctx, lc: &str) -> Result<Option<String>, Ap
     let Some((state, _)) = load_state(ctx, lc).await? else {
         return Ok(None);
     };
-    let instance = state
-        .actions
-        .iter()
-        .rev()
-        .find(|a| !a.instance.is_empty())
-        .map(|a| a.instance.clone());
+    let instance = state.latest_instance();
     match instance {
         Some(id) => context_status(ctx, &id).await,
         None => Ok(None),

@@ -88,10 +88,7 @@ impl Handler for Instantiate {
         match state.current_state() {
             "Approved" | "TerminateStopped" => {}
             "Terminated" => {
-                let previous = state
-                    .current()
-                    .map(|a| a.instance.clone())
-                    .unwrap_or_default();
+                let previous = state.current_instance();
                 let done = super::context_status(ctx, &previous).await?;
                 if !matches!(
                     done.as_deref(),
@@ -167,10 +164,7 @@ impl Handler for Terminate {
                 dig.name
             )));
         }
-        let id = state
-            .current()
-            .map(|a| a.instance.clone())
-            .unwrap_or_default();
+        let id = state.current_instance();
         state.push("Terminated", &id, 0);
         let mut txn = record_state(&dig.item(), &state, revision);
         txn.success.extend(hand_to_rsync(
@@ -225,10 +219,7 @@ impl Handler for Stop {
                 )));
             }
         };
-        let id = state
-            .current()
-            .map(|a| a.instance.clone())
-            .unwrap_or_default();
+        let id = state.current_instance();
         let running = super::context_status(ctx, &id).await?;
         if !matches!(
             running.as_deref(),
@@ -238,7 +229,7 @@ impl Handler for Stop {
                 "DeploymentIntentGroup is not instantiating or terminating:{name}"
             )));
         }
-        state.push(next, &id, state.current().map(|a| a.revision).unwrap_or(0));
+        state.push(next, &id, state.current_revision());
         let mut txn = record_state(&dig.item(), &state, revision);
         txn.success.push(Op::Put {
             key: context::keys::stop_flag(&id),
@@ -273,10 +264,7 @@ impl Handler for Update {
                 dig.name
             )));
         }
-        let old = state
-            .current()
-            .map(|a| a.instance.clone())
-            .unwrap_or_default();
+        let old = state.current_instance();
         let id = new_id();
         let mut spec = dig_context(ctx, &dig, &body, &id).await?;
         spec.meta.status_context = state.statusctxid.clone();
@@ -343,10 +331,7 @@ impl Handler for Rollback {
         else {
             return Err(ApiError::bad_request("No matching ContextId found"));
         };
-        let old = state
-            .current()
-            .map(|a| a.instance.clone())
-            .unwrap_or_default();
+        let old = state.current_instance();
         if target == old {
             return Ok(Outcome::read(Reply::Empty(StatusCode::ACCEPTED)));
         }

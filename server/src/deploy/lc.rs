@@ -65,11 +65,7 @@ impl Handler for Instantiate {
             None => {}
             Some(status::TERMINATED) => {
                 // EMCO deletes the terminated context before building a new one.
-                if let Some(old) = state
-                    .current()
-                    .map(|a| a.instance.clone())
-                    .filter(|i| !i.is_empty())
-                {
+                if let Some(old) = Some(state.current_instance()).filter(|i| !i.is_empty()) {
                     ops.push(Op::DeletePrefix {
                         prefix: ck::prefix(&old),
                     });
@@ -105,7 +101,7 @@ impl Handler for Instantiate {
         let (spec, more) =
             cloud_context(ctx, &item, &project, &name, &lc, &references, &id).await?;
         ops.extend(more);
-        let next_revision = state.current().map(|a| a.revision).unwrap_or(0) + 1;
+        let next_revision = state.current_revision() + 1;
         state.push("Instantiated", &id, next_revision);
         state.statusctxid = id.clone();
         let mut txn = record_state(&item, &state, revision);
@@ -183,14 +179,8 @@ impl Handler for Terminate {
                 ));
             }
         }
-        let id = state
-            .actions
-            .iter()
-            .rev()
-            .find(|a| !a.instance.is_empty())
-            .map(|a| a.instance.clone())
-            .unwrap_or_default();
-        let next_revision = state.current().map(|a| a.revision).unwrap_or(0) + 1;
+        let id = state.latest_instance().unwrap_or_default();
+        let next_revision = state.current_revision() + 1;
         state.push("Terminated", &id, next_revision);
         state.statusctxid = id.clone();
         let mut txn = record_state(&item, &state, revision);
@@ -250,11 +240,8 @@ impl Handler for Stop {
                 )));
             }
         };
-        let id = state
-            .current()
-            .map(|a| a.instance.clone())
-            .unwrap_or_default();
-        state.push(next, &id, state.current().map(|a| a.revision).unwrap_or(0));
+        let id = state.current_instance();
+        state.push(next, &id, state.current_revision());
         let txn = record_state(&item, &state, revision).then(Op::Put {
             key: ck::stop_flag(&id),
             value: b"true".to_vec(),
@@ -296,13 +283,7 @@ impl Handler for Update {
             return Err(ApiError::bad_request("No Cluster References associated"));
         }
         let (mut state, revision) = load_state(ctx, &item).await?.unwrap_or_default_pair();
-        let old = state
-            .actions
-            .iter()
-            .rev()
-            .find(|a| !a.instance.is_empty())
-            .map(|a| a.instance.clone())
-            .unwrap_or_default();
+        let old = state.latest_instance().unwrap_or_default();
         let id = new_id();
         let (mut spec, ops) =
             cloud_context(ctx, &item, &project, &name, &lc, &references, &id).await?;
@@ -334,7 +315,7 @@ impl Handler for Update {
                 }
             }
         }
-        let next_revision = state.current().map(|a| a.revision).unwrap_or(0) + 1;
+        let next_revision = state.current_revision() + 1;
         state.push("Updated", &id, next_revision);
         let mut txn = record_state(&item, &state, revision);
         txn.success.push(put_spec(&spec));

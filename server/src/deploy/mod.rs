@@ -39,10 +39,7 @@ pub async fn guard_dig_delete(ctx: &Ctx, _item: &str, state: &StateInfo) -> Resu
     if !matches!(state.current_state(), "Terminated" | "TerminateStopped") {
         return Ok(());
     }
-    let instance = state
-        .current()
-        .map(|a| a.instance.clone())
-        .unwrap_or_default();
+    let instance = state.current_instance();
     if instance.is_empty() {
         return Ok(());
     }

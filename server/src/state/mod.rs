@@ -46,6 +46,27 @@ impl StateInfo {
         self.current().map(|a| a.state.as_str()).unwrap_or("")
     }
 
+    /// The instance (AppContext id) of the last action, or "".
+    pub fn current_instance(&self) -> String {
+        self.current()
+            .map(|a| a.instance.clone())
+            .unwrap_or_default()
+    }
+
+    /// The instance of the most recent action that has one.
+    pub fn latest_instance(&self) -> Option<String> {
+        self.actions
+            .iter()
+            .rev()
+            .find(|a| !a.instance.is_empty())
+            .map(|a| a.instance.clone())
+    }
+
+    /// The revision of the last action, or 0.
+    pub fn current_revision(&self) -> i64 {
+        self.current().map(|a| a.revision).unwrap_or(0)
+    }
+
     pub fn push(&mut self, state: &str, instance: &str, revision: i64) {
         self.actions.push(Action {
             state: state.into(),

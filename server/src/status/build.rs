@@ -25,10 +25,7 @@ pub struct Selection {
 /// that instance and the nearest Instantiated (or Applied) action at or before it.
 pub fn select(state: &StateInfo, instance: Option<&str>) -> Result<Selection, ApiError> {
     let Some(id) = instance else {
-        let current = state
-            .current()
-            .map(|a| a.instance.clone())
-            .unwrap_or_default();
+        let current = state.current_instance();
         let status_context = if state.statusctxid.is_empty() {
             current.clone()
         } else {
